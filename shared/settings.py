@@ -1,0 +1,105 @@
+"""The one settings object. Every setting is an environment variable ``WIREWATCH_<NAME>``;
+nothing else in wirewatch reads the environment. Wrong values fail at start-up with a
+message naming the setting.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WIREWATCH_", extra="ignore")
+
+    # Kafka -------------------------------------------------------------------
+    kafka_bootstrap: str = Field(
+        "",
+        description="host:port[,host:port]. Empty: `python -m services.stack` starts the "
+        "embedded Tansu broker; a single service refuses to start.",
+    )
+    kafka_idempotence: bool | None = Field(
+        None,
+        description="Idempotent producers. Default: on for a real Kafka, off for the "
+        "embedded Tansu broker (which rejects InitProducerId).",
+    )
+    kafka_replication: int = Field(1, ge=1)
+    kafka_session_timeout_s: float = Field(10.0, gt=0)
+    kafka_heartbeat_s: float = Field(1.0, gt=0)
+    kafka_connect_attempts: int = Field(30, ge=1)
+
+    # HTTP ------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    ingest_port: int = Field(8081, ge=0, le=65535)
+    tagger_port: int = Field(8082, ge=0, le=65535)
+    stories_port: int = Field(8083, ge=0, le=65535)
+    alerting_port: int = Field(8084, ge=0, le=65535)
+
+    # Files -----------------------------------------------------------------
+    data_dir: Path = ROOT / "var"
+    feeds_file: Path = ROOT / "config" / "feeds.yaml"
+    watchlist_file: Path = ROOT / "config" / "watchlist.yaml"
+    subscriptions_file: Path = ROOT / "config" / "subscriptions.yaml"
+    seeds_dir: Path = ROOT / "seeds"
+
+    # Ingest ----------------------------------------------------------------
+    poll_interval_s: float = Field(300.0, gt=0)
+    fetch_timeout_s: float = Field(20.0, gt=0)
+    fetch_max_bytes: int = Field(5 * 1024 * 1024, gt=0)
+    fetch_max_redirects: int = Field(5, ge=0)
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDRs exempt from the private-address guard "
+        '(JSON list, e.g. ["127.0.0.1"]). Tests and private deployments only.',
+    )
+
+    # Stories ---------------------------------------------------------------
+    story_threshold: float = Field(0.25, gt=0, le=1)
+    story_dormant_after_s: float = Field(3 * 24 * 3600.0, gt=0)
+
+    # Alerting --------------------------------------------------------------
+    delivery_attempts: int = Field(8, ge=1)
+    delivery_backoff_s: float = Field(1.0, gt=0)
+    delivery_timeout_s: float = Field(10.0, gt=0)
+    api_tokens: list[SecretStr] = Field(default_factory=list)
+
+    # Logging ---------------------------------------------------------------
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @property
+    def embedded(self) -> bool:
+        return not self.kafka_bootstrap
+
+    @property
+    def idempotence(self) -> bool:
+        if self.kafka_idempotence is not None:
+            return self.kafka_idempotence
+        return not self.embedded
+
+
+class SettingsError(SystemExit):
+    """Start-up failure: the message names every bad setting."""
+
+
+def load() -> Settings:
+    """Build the settings from the environment, or exit with one clear message."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  WIREWATCH_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("wirewatch: invalid settings:\n" + "\n".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get() -> Settings:
+    return load()
