@@ -1,0 +1,385 @@
+"""Online story clustering: one article at a time, candidates from an inverted index.
+
+For each article (Miranda et al. 2018, Laban & Hearst 2017, simplified):
+
+1. drop the stories that went dormant (no article for ``dormant_after``);
+2. weigh the article's terms, title terms and names with the live IDF of its language;
+3. find candidate stories of the same language through the inverted index (feature →
+   stories, newest first, a bounded number per feature), never by scanning all stories;
+4. score the best candidates (title, body and name cosines, time decay) and join the
+   best one at or above ``threshold``, else found a new story;
+5. look for stories in other languages that share enough language-neutral features
+   (names, numbers, tagger entities seen in both languages) and link them both ways.
+
+No clock is read: ``now`` is passed in. Every story's state is bounded (capped
+centroids, ``max_members`` ids), and ``export``/``load`` restore it exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.records import StorySummary, TaggedArticle
+
+from .features import ArticleFeatures, extract
+from .scoring import Weights, centroid_norm, cosine, decay, idf
+from .story import MAX_SOURCES, Story
+from .vocabulary import Vocabulary
+
+__all__ = ["Limits", "StoryIndex"]
+
+
+class Limits:
+    """Sizes that bound work per article and memory per story."""
+
+    article_terms = 60  # body terms an article contributes (highest IDF first)
+    article_names = 30  # names an article contributes
+    body_cap, body_keep = 200, 160  # centroid terms: prune to keep when over cap
+    title_cap, title_keep = 60, 48
+    names_cap, names_keep = 80, 64
+    entities_cap = 50
+    term_keys, title_keys, name_keys = 12, 8, 10  # what a story is posted under
+    query_terms, query_names = 20, 12  # what an article looks up
+    scan = 48  # newest story ids read per key
+    candidates = 8  # stories scored in full per article
+    link_candidates = 3
+    links = 16
+    top_terms = 10
+
+
+class StoryIndex:
+    """Live stories of all languages, with their inverted indexes and IDF statistics."""
+
+    def __init__(
+        self,
+        *,
+        threshold: float = 0.25,
+        dormant_after: timedelta = timedelta(days=3),
+        max_members: int = 50,
+        link_threshold: float = 0.3,
+        weights: Weights | None = None,
+    ) -> None:
+        if max_members < 1:
+            raise ValueError("max_members must be at least 1")
+        self.threshold = threshold
+        self.dormant_after = dormant_after
+        self.max_members = max_members
+        self.link_threshold = link_threshold
+        self.weights = weights or Weights()
+        self._stories: dict[str, Story] = {}
+        self._vocab: dict[str, Vocabulary] = {}
+        self._expiry: list[tuple[datetime, str]] = []
+        self._seq = 0
+        self._stale_postings = False
+
+    # -- public interface ---------------------------------------------------------
+
+    def assign(self, article: TaggedArticle, now: datetime) -> tuple[StorySummary, bool]:
+        """Put ``article`` into its story (or a new one); return it and whether it is new."""
+        self._prepare(now)
+        features = extract(article)
+        vocab = self._vocabulary(features.lang)
+        body = _selected(features.body_terms, vocab.term_idf, Limits.article_terms)
+        title = {t: vocab.term_idf(t) for t in features.title_terms}
+        names = _selected(features.names, vocab.name_idf, Limits.article_names)
+
+        story, score = self._best(features, vocab, title, body, names)
+        is_new = story is None or score < self.threshold
+        if story is None or is_new:
+            story = Story(
+                id=self._new_id(features.id),
+                lang=features.lang,
+                seq=0,
+                first_seen=features.published,
+                last_seen=features.published,
+                headline=features.title,
+                headline_terms=tuple(sorted(features.title_terms)),
+            )
+            self._stories[story.id] = story
+        self._add(story, features, vocab, body, names)
+        self._link(story)
+        return story.summary(), is_new
+
+    def get(self, story_id: str) -> StorySummary | None:
+        story = self._stories.get(story_id)
+        return story.summary() if story else None
+
+    def stories(self) -> Iterable[StorySummary]:
+        return [story.summary() for story in self._stories.values()]
+
+    def export(self, story_id: str) -> dict[str, Any]:
+        """JSON-serialisable state of one live story (``KeyError`` if it is not live)."""
+        return self._stories[story_id].to_state()
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Restore one exported story; the postings are rebuilt before the next use."""
+        story = Story.from_state(state)
+        if story.id in self._stories:
+            self._drop(self._stories[story.id])
+        self._stories[story.id] = story
+        self._vocabulary(story.lang).add(story.body, story.names, story.article_count)
+        heapq.heappush(self._expiry, (story.last_seen, story.id))
+        self._seq = max(self._seq, story.seq)
+        self._stale_postings = True
+
+    def expire(self, now: datetime) -> list[str]:
+        """Drop the stories whose last article is older than ``now - dormant_after``."""
+        cutoff = now - self.dormant_after
+        dropped = []
+        while self._expiry and self._expiry[0][0] < cutoff:
+            last_seen, story_id = heapq.heappop(self._expiry)
+            story = self._stories.get(story_id)
+            if story is not None and story.last_seen == last_seen:
+                self._drop(story)
+                dropped.append(story_id)
+        return sorted(dropped)
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def __contains__(self, story_id: object) -> bool:
+        return story_id in self._stories
+
+    # -- candidates and scores ------------------------------------------------------
+
+    def _best(
+        self, features: ArticleFeatures, vocab: Vocabulary,
+        title: Mapping[str, float], body: Mapping[str, float], names: Mapping[str, float],
+    ) -> tuple[Story | None, float]:
+        query = dict(_first(body, Limits.query_terms))
+        query.update(title)
+        scores = vocab.term_postings.score(query.items(), Limits.scan)
+        for story_id, weight in vocab.name_postings.score(
+            _first(names, Limits.query_names), Limits.scan
+        ).items():
+            scores[story_id] = scores.get(story_id, 0.0) + weight
+        if not scores:
+            return None, 0.0
+        title_sq, body_sq, names_sq = _squares(title), _squares(body), _squares(names)
+        title_norm, body_norm, names_norm = (
+            math.sqrt(sum(sq.values())) for sq in (title_sq, body_sq, names_sq)
+        )
+        w = self.weights
+        best: Story | None = None
+        best_score = -1.0
+        for story_id, _ in heapq.nlargest(Limits.candidates, scores.items(), key=_by_score):
+            story = self._stories[story_id]
+            t_norm, b_norm, n_norm = story.norms
+            score = (
+                w.title * cosine(title_sq, title_norm, story.title, t_norm)
+                + w.body * cosine(body_sq, body_norm, story.body, b_norm)
+                + w.names * cosine(names_sq, names_norm, story.names, n_norm)
+            ) * decay(features.published, story.first_seen, story.last_seen, w.half_life)
+            if score > best_score or (score == best_score and best and story.id < best.id):
+                best, best_score = story, score
+        return best, best_score
+
+    # -- story updates ----------------------------------------------------------------
+
+    def _add(
+        self, story: Story, features: ArticleFeatures, vocab: Vocabulary,
+        body: Mapping[str, float], names: Mapping[str, float],
+    ) -> None:
+        self._seq += 1
+        story.seq = self._seq
+        story.revision += 1
+        story.article_count += 1
+        story.first_seen = min(story.first_seen, features.published)
+        moved = features.published > story.last_seen or story.revision == 1
+        story.last_seen = max(story.last_seen, features.published)
+        ones_body = dict.fromkeys(body, 1)
+        ones_names = dict.fromkeys(names, 1)
+        vocab.add(ones_body, ones_names, 1)
+        _count(story.body, ones_body)
+        _count(story.names, ones_names)
+        _count(story.title, dict.fromkeys(features.title_terms, 1))
+        _count(story.entities, dict.fromkeys(features.entities, 1))
+        if features.source not in story.sources and len(story.sources) < MAX_SOURCES:
+            story.sources.append(features.source)
+        story.members.append(features.id)
+        del story.members[: -self.max_members]
+
+        term_idf, name_idf = vocab.term_idf, vocab.name_idf
+        pruned_body = _prune(story.body, term_idf, Limits.body_cap, Limits.body_keep)
+        pruned_names = _prune(story.names, name_idf, Limits.names_cap, Limits.names_keep)
+        vocab.remove(pruned_body, pruned_names, 0)
+        _prune(story.title, term_idf, Limits.title_cap, Limits.title_keep)
+        _prune(story.entities, lambda _: 1.0, Limits.entities_cap, Limits.entities_cap)
+
+        story.norms = (
+            centroid_norm(story.title, term_idf),
+            centroid_norm(story.body, term_idf),
+            centroid_norm(story.names, name_idf),
+        )
+        self._update_headline(story, features, term_idf)
+        ranked_body = _ranked(story.body, term_idf, Limits.term_keys)
+        story.top_terms = tuple(ranked_body[: Limits.top_terms])
+        term_keys = tuple(dict.fromkeys(
+            ranked_body + _ranked(story.title, term_idf, Limits.title_keys)
+        ))
+        name_keys = tuple(_ranked(story.names, name_idf, Limits.name_keys))
+        vocab.term_postings.remove(story.id, set(story.term_keys) - set(term_keys))
+        vocab.name_postings.remove(story.id, set(story.name_keys) - set(name_keys))
+        vocab.term_postings.touch(story.id, term_keys)
+        vocab.name_postings.touch(story.id, name_keys)
+        story.term_keys, story.name_keys = term_keys, name_keys
+        if moved:
+            heapq.heappush(self._expiry, (story.last_seen, story.id))
+
+    def _update_headline(
+        self, story: Story, features: ArticleFeatures, term_idf: Callable[[str], float]
+    ) -> None:
+        """Keep the headline whose title is closest to the title centroid."""
+        if story.revision == 1:
+            return
+        candidate = tuple(sorted(features.title_terms))
+
+        def closeness(terms: tuple[str, ...]) -> float:
+            sq = {t: term_idf(t) ** 2 for t in terms}
+            return cosine(sq, math.sqrt(sum(sq.values())), story.title, story.norms[0])
+
+        if closeness(candidate) > closeness(story.headline_terms):
+            story.headline, story.headline_terms = features.title, candidate
+
+    def _drop(self, story: Story) -> None:
+        vocab = self._vocab[story.lang]
+        vocab.remove(story.body, story.names, story.article_count)
+        vocab.term_postings.remove(story.id, story.term_keys)
+        vocab.name_postings.remove(story.id, story.name_keys)
+        for other_id in story.links:
+            other = self._stories.get(other_id)
+            if other is not None and story.id in other.links:
+                other.links.remove(story.id)
+        del self._stories[story.id]
+
+    # -- cross-lingual links ------------------------------------------------------------
+
+    def _link(self, story: Story) -> None:
+        """Link ``story`` to the stories of other languages that share its neutral names."""
+        for lang, other_vocab in self._vocab.items():
+            if lang == story.lang or not other_vocab.docs or len(story.links) >= Limits.links:
+                continue
+            own_vocab = self._vocab[story.lang]
+            neutral = [
+                (name, count * self._neutral_idf(name, own_vocab, other_vocab))
+                for name, count in story.names.items()
+                if name in other_vocab.names
+            ]
+            if not neutral:
+                continue
+            query = heapq.nlargest(Limits.name_keys, neutral, key=_by_score)
+            scores = other_vocab.name_postings.score(query, Limits.scan)
+            for other_id, _ in heapq.nlargest(Limits.link_candidates, scores.items(),
+                                              key=_by_score):
+                other = self._stories[other_id]
+                if other_id in story.links or len(other.links) >= Limits.links:
+                    continue
+                if self._link_score(story, other) >= self.link_threshold:
+                    story.links.append(other_id)
+                    other.links.append(story.id)
+
+    def _link_score(self, a: Story, b: Story) -> float:
+        """Cosine of two stories over the names seen in both languages, time-decayed."""
+        va, vb = self._vocab[a.lang], self._vocab[b.lang]
+        wa = {n: c * self._neutral_idf(n, va, vb) for n, c in a.names.items() if n in vb.names}
+        wb = {n: c * self._neutral_idf(n, va, vb) for n, c in b.names.items() if n in va.names}
+        dot = sum(w * wb[n] for n, w in wa.items() if n in wb)
+        if not dot:
+            return 0.0
+        norm = math.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values()))
+        time = decay(a.last_seen, b.first_seen, b.last_seen, self.weights.half_life)
+        return dot / norm * time
+
+    @staticmethod
+    def _neutral_idf(name: str, a: Vocabulary, b: Vocabulary) -> float:
+        return idf(a.names.get(name, 0) + b.names.get(name, 0), a.docs + b.docs)
+
+    # -- housekeeping ---------------------------------------------------------------------
+
+    def _prepare(self, now: datetime) -> None:
+        if self._stale_postings:
+            self._rebuild()
+        self.expire(now)
+
+    def _rebuild(self) -> None:
+        """After loads: repost every story in update order and repair links both ways."""
+        for vocab in self._vocab.values():
+            vocab.term_postings.clear()
+            vocab.name_postings.clear()
+        for story in sorted(self._stories.values(), key=lambda s: s.seq):
+            vocab = self._vocab[story.lang]
+            vocab.term_postings.touch(story.id, story.term_keys)
+            vocab.name_postings.touch(story.id, story.name_keys)
+            story.links = [other for other in story.links if other in self._stories]
+        for story in self._stories.values():
+            for other_id in story.links:
+                other = self._stories[other_id]
+                if story.id not in other.links:
+                    other.links.append(story.id)
+        self._stale_postings = False
+
+    def _vocabulary(self, lang: str) -> Vocabulary:
+        vocab = self._vocab.get(lang)
+        if vocab is None:
+            vocab = self._vocab[lang] = Vocabulary()
+        return vocab
+
+    def _new_id(self, article_id: str) -> str:
+        digest = hashlib.sha1(article_id.encode(), usedforsecurity=False).hexdigest()
+        while "st_" + digest[:12] in self._stories:
+            digest = hashlib.sha1(digest.encode(), usedforsecurity=False).hexdigest()
+        return "st_" + digest[:12]
+
+
+def _by_score(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]
+
+
+def _selected(
+    counts: Mapping[str, int], idf: Callable[[str], float], k: int
+) -> dict[str, float]:
+    """IDF of the ``k`` features with the highest TF-IDF (sublinear TF), heaviest first."""
+    ranked = heapq.nlargest(
+        k, ((key, (1.0 + math.log(n)) * idf(key)) for key, n in counts.items()), key=_by_score
+    )
+    return {key: idf(key) for key, _ in ranked}
+
+
+def _first(weights: Mapping[str, float], k: int) -> Iterator[tuple[str, float]]:
+    for i, item in enumerate(weights.items()):
+        if i == k:
+            return
+        yield item
+
+
+def _squares(weights: Mapping[str, float]) -> dict[str, float]:
+    return {key: w * w for key, w in weights.items()}
+
+
+def _count(counts: dict[str, int], delta: Mapping[str, int]) -> None:
+    for key, n in delta.items():
+        counts[key] = counts.get(key, 0) + n
+
+
+def _ranked(counts: Mapping[str, int], weight: Callable[[str], float], k: int) -> list[str]:
+    return [key for key, _ in heapq.nlargest(
+        k, ((key, c * weight(key)) for key, c in counts.items()), key=_by_score
+    )]
+
+
+def _prune(
+    counts: dict[str, int], weight: Callable[[str], float], cap: int, keep: int
+) -> dict[str, int]:
+    """Above ``cap`` entries, drop the lightest down to ``keep``; return what was dropped."""
+    if len(counts) <= cap:
+        return {}
+    ranked = sorted(counts.items(), key=lambda kv: (kv[1] * weight(kv[0]), kv[0]))
+    dropped = dict(ranked[: len(counts) - keep])
+    for key in dropped:
+        del counts[key]
+    return dropped

@@ -1,0 +1,58 @@
+"""Inverted index: feature key → story ids, most recently updated story last.
+
+A lookup reads at most ``scan`` ids per key, newest first, so finding candidates costs
+the same with a thousand or a hundred thousand live stories: a key shared by many
+stories (a common word, a famous name) only offers the ones updated most recently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import islice
+
+__all__ = ["Postings"]
+
+
+class Postings:
+    def __init__(self) -> None:
+        self._lists: dict[str, dict[str, None]] = {}
+
+    def touch(self, story_id: str, keys: Iterable[str]) -> None:
+        """Post ``story_id`` under ``keys`` as the most recent entry."""
+        lists = self._lists
+        for key in keys:
+            posting = lists.get(key)
+            if posting is None:
+                lists[key] = {story_id: None}
+            else:
+                posting.pop(story_id, None)
+                posting[story_id] = None
+
+    def remove(self, story_id: str, keys: Iterable[str]) -> None:
+        lists = self._lists
+        for key in keys:
+            posting = lists.get(key)
+            if posting is not None:
+                posting.pop(story_id, None)
+                if not posting:
+                    del lists[key]
+
+    def score(self, weighted_keys: Iterable[tuple[str, float]], scan: int) -> dict[str, float]:
+        """Sum of key weights per story, over the ``scan`` newest ids of each key."""
+        scores: dict[str, float] = {}
+        lists = self._lists
+        get = scores.get
+        for key, weight in weighted_keys:
+            posting = lists.get(key)
+            if posting is None:
+                continue
+            ids = reversed(posting) if len(posting) > scan else posting
+            for story_id in islice(ids, scan):
+                scores[story_id] = get(story_id, 0.0) + weight
+        return scores
+
+    def clear(self) -> None:
+        self._lists.clear()
+
+    def __len__(self) -> int:
+        return len(self._lists)
