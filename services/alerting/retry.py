@@ -1,0 +1,55 @@
+"""The delivery schedule: what an answer means, and how long to wait before trying again.
+
+``classify``: 2xx is delivered; 408, 429, 5xx and network errors (``None``) are worth a
+retry; every other status is final (3xx too: redirects are never followed, a webhook
+URL that redirects is misconfigured). ``backoff`` is exponential with full jitter
+(AWS Architecture Blog, "Exponential Backoff And Jitter"): attempt ``n`` (1-based) waits
+a uniform random time in ``[0, min(cap, base * 2**(n-1))]``. ``retry_after`` reads a
+``Retry-After`` header (seconds or HTTP-date); the caller waits at least that long.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+
+__all__ = ["backoff", "classify", "retry_after"]
+
+Status = Literal["ok", "retry", "final"]
+_RETRY = frozenset({408, 429})
+
+
+def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1 = the first attempt failed)."""
+    if attempt < 1:
+        raise ValueError(f"attempt must be >= 1, not {attempt}")
+    ceiling = cap if attempt > 64 else min(cap, base * 2.0 ** (attempt - 1))
+    return rng.uniform(0.0, ceiling)
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds a ``Retry-After`` value asks for (never negative), or None if absent/invalid."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def classify(status: int | None) -> Status:
+    if status is None:
+        return "retry"
+    if 200 <= status < 300:
+        return "ok"
+    if status in _RETRY or 500 <= status < 600:
+        return "retry"
+    return "final"
