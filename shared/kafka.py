@@ -5,6 +5,7 @@ broker with counted retries instead of crash-looping."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -60,7 +61,9 @@ async def retry_connect(settings: Settings, what: str, start: object) -> None:
     )
 
 
-async def ensure_topics(settings: Settings, specs: tuple[topics.TopicSpec, ...] = topics.ALL) -> None:
+async def ensure_topics(
+    settings: Settings, specs: tuple[topics.TopicSpec, ...] = topics.ALL
+) -> None:
     """Create wirewatch's topics if they do not exist (idempotent)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=require_bootstrap(settings))
     await retry_connect(settings, "admin", admin.start)
@@ -77,10 +80,8 @@ async def ensure_topics(settings: Settings, specs: tuple[topics.TopicSpec, ...] 
             if s.name not in existing
         ]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
             log.info("topics_created", topics=[t.name for t in missing])
     finally:
         await admin.close()

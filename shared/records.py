@@ -133,6 +133,7 @@ class Alert(Record):
     article_title: str
     article_url: str
     published: datetime
+    fetched: datetime
     entities: tuple[str, ...]
     mentions: tuple[Mention, ...]
     created: datetime

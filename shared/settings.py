@@ -58,6 +58,17 @@ class Settings(BaseSettings):
         description="Hosts or CIDRs exempt from the private-address guard "
         '(JSON list, e.g. ["127.0.0.1"]). Tests and private deployments only.',
     )
+    fetch_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect bound.")
+    fetch_concurrency: int = Field(64, ge=1, description="Fetches in flight, all hosts.")
+    fetch_per_host: int = Field(4, ge=1, description="Fetches in flight per host.")
+    poll_min_interval_s: float = Field(60.0, gt=0, description="Fastest adaptive poll.")
+    poll_max_interval_s: float = Field(6 * 3600.0, gt=0, description="Slowest adaptive poll.")
+    backoff_base_s: float = Field(60.0, gt=0, description="First retry delay after an error.")
+    park_after_failures: int = Field(8, ge=1, description="Consecutive errors that park a feed.")
+    park_interval_s: float = Field(24 * 3600.0, gt=0, description="Retry period of a parked feed.")
+    near_dup_threshold: float = Field(0.8, gt=0, le=1, description="MinHash Jaccard for near-dups.")
+    near_dup_memory: int = Field(50_000, ge=0, description="Recent texts kept for near-dup checks.")
+    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
 
     # Stories ---------------------------------------------------------------
     story_threshold: float = Field(0.25, gt=0, le=1)

@@ -8,7 +8,8 @@ agent decodes and processes inside ``decoded()``, which catches per event.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -17,7 +18,8 @@ import structlog
 from faust.sensors.prometheus import setup_prometheus_sensors
 from pydantic import ValidationError
 
-from shared import topics
+from shared import logs, topics
+from shared import settings as settings_mod
 from shared.kafka import require_bootstrap
 from shared.metrics import DEAD_LETTERS
 from shared.records import DeadLetter, Record
@@ -58,7 +60,10 @@ def make_app(service: str, settings: Settings, port: int) -> faust.App:
 
     @app.page("/ready")
     async def ready(web: Any, request: Any) -> Any:
-        ok = app.rebalancing is False and app.consumer is not None
+        try:
+            ok = not app.rebalancing and bool(app.consumer.assignment())
+        except Exception:
+            ok = False
         return web.json({"ready": ok}, status=200 if ok else 503)
 
     return app
@@ -76,7 +81,11 @@ def topic(app: faust.App, spec: topics.TopicSpec) -> faust.TopicT:
     )
 
 
-async def dead_letter(dlq: faust.TopicT, event: faust.EventT, reason: str) -> None:
+async def dead_letter(
+    dlq: faust.TopicT, event: faust.EventT, reason: str, *, whole: bool = False
+) -> None:
+    """Send ``event``'s value to the dead-letter topic with ``reason``. The value is
+    kept whole where it can be re-driven (``whole=True``), else a 4 KiB preview."""
     value = event.value if isinstance(event.value, bytes) else repr(event.value).encode()
     msg = event.message
     letter = DeadLetter(
@@ -84,12 +93,16 @@ async def dead_letter(dlq: faust.TopicT, event: faust.EventT, reason: str) -> No
         partition=msg.partition,
         offset=msg.offset,
         reason=reason[:2000],
-        value=value[:DEAD_LETTER_PREVIEW].decode("utf-8", "replace"),
+        value=(value if whole else value[:DEAD_LETTER_PREVIEW]).decode("utf-8", "replace"),
         failed_at=datetime.now(UTC),
     )
     DEAD_LETTERS.labels(topic=msg.topic, reason=reason.split(":", 1)[0][:40]).inc()
     log.warning(
-        "dead_letter", topic=msg.topic, partition=msg.partition, offset=msg.offset, reason=reason[:300]
+        "dead_letter",
+        topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        reason=reason[:300],
     )
     await dlq.send(key=msg.topic.encode(), value=letter.dumps())
 
@@ -110,3 +123,33 @@ async def decoded(
             await dead_letter(dlq, event, f"undecodable: {exc}")
             continue
         yield event, value
+
+
+def run_worker(app: faust.App, settings: Settings, service: str) -> None:
+    """Run a Faust app as a worker until SIGTERM/SIGINT, logging like every service."""
+    worker = faust.Worker(
+        app, loglevel=settings.log_level, logging_config=logs.dict_config(settings), quiet=True
+    )
+    worker.execute_from_commandline()
+
+
+def service_main(
+    service: str,
+    argv: list[str] | None,
+    build: Callable[[Settings], faust.App],
+    commands: dict[str, Callable[[list[str]], int]] | None = None,
+) -> int:
+    """The one start path of a Faust service: ``python -m services.<service> worker``,
+    plus its offline commands (which need no broker)."""
+    args = sys.argv[1:] if argv is None else argv
+    commands = commands or {}
+    if args[:1] and args[0] in commands:
+        return commands[args[0]](args[1:])
+    if args[:1] != ["worker"]:
+        names = "|".join(["worker", *commands])
+        sys.stderr.write(f"usage: python -m services.{service} {{{names}}} ...\n")
+        return 2
+    conf = settings_mod.load()
+    logs.setup(conf, service)
+    run_worker(build(conf), conf, service)
+    return 0

@@ -3,6 +3,8 @@
 Pure: ``check_url`` takes a URL, the addresses its host resolved to and an allow-list,
 and says why it is refused, or returns ``None``. ``resolve_and_check`` adds the DNS
 look-up. Call it for the first URL and again for every redirect target.
+``checked_addresses`` does the same and returns the checked addresses, so a client can
+connect to exactly those (no second look-up an attacker's DNS could answer differently).
 
 Refused by default: schemes other than http/https, credentials in the URL, and hosts
 whose addresses are loopback, private, link-local, multicast, reserved, unspecified,
@@ -108,8 +110,10 @@ async def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-async def resolve_and_check(url: str, allow: Sequence[str] = ()) -> None:
-    """Raise ``UnsafeURL`` unless ``url`` is safe to request now."""
+async def checked_addresses(url: str, allow: Sequence[str] = ()) -> list[str]:
+    """The addresses ``url``'s host resolves to, all checked; raise ``UnsafeURL`` if any
+    is unsafe. Connect to one of these (not to a fresh look-up of the host name) to close
+    the DNS-rebinding gap between the check and the connection."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").strip("[]")
@@ -120,3 +124,9 @@ async def resolve_and_check(url: str, allow: Sequence[str] = ()) -> None:
     problem = check_url(url, addresses or ([] if host else ["0.0.0.0"]), allow)  # noqa: S104 - placeholder for a hostless URL, refused by check_url
     if problem:
         raise UnsafeURL(problem)
+    return addresses
+
+
+async def resolve_and_check(url: str, allow: Sequence[str] = ()) -> None:
+    """Raise ``UnsafeURL`` unless ``url`` is safe to request now."""
+    await checked_addresses(url, allow)

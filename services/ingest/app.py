@@ -1,0 +1,109 @@
+"""The ingest shell: wires the feed poller and the replay command to Kafka, metrics and
+signals. The order of work (fetch → parse → normalise → dedup) lives in pipeline.py."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter
+
+from services.ingest import replay as replaying
+from shared import kafka, logs, metrics, topics
+from shared.records import Article
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+REPLAYED = Counter("wirewatch_ingest_replayed_articles_total", "Articles published by replay.")
+
+
+class KafkaPublisher:
+    """Publishes articles keyed by id. ``wait=True`` returns only once the broker
+    acknowledged (the poller marks an article seen only after that); ``wait=False``
+    pipelines sends and waits per batch (replay)."""
+
+    def __init__(self, producer: AIOKafkaProducer, *, wait: bool, batch: int = 1000) -> None:
+        self._producer = producer
+        self._wait = wait
+        self._batch = batch
+        self._pending: list[asyncio.Future[object]] = []
+
+    async def __call__(self, article: Article) -> None:
+        key, value = article.id.encode(), article.dumps()
+        if self._wait:
+            await self._producer.send_and_wait(topics.ARTICLES.name, value, key=key)
+            return
+        self._pending.append(await self._producer.send(topics.ARTICLES.name, value, key=key))
+        if len(self._pending) >= self._batch:
+            await self.flush()
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.gather(*pending)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _started_producer(settings: Settings) -> AIOKafkaProducer:
+    await kafka.ensure_topics(settings)
+    producer = kafka.producer(settings)
+    await kafka.retry_connect(settings, "producer", producer.start)
+    return producer
+
+
+async def run(settings: Settings) -> None:
+    """Poll the configured feeds until SIGTERM/SIGINT."""
+    from services.ingest.pipeline import Ingestor  # noqa: PLC0415 - keeps `replay` light
+
+    logs.setup(settings, "ingest")
+    producer = await _started_producer(settings)
+    ingestor = Ingestor(settings, KafkaPublisher(producer, wait=True))
+    runner = await metrics.serve(settings.host, settings.ingest_port, ingestor.ready)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    log.info("ingest_started", feeds_file=str(settings.feeds_file), port=settings.ingest_port)
+    try:
+        await ingestor.run(stop)
+    finally:
+        await producer.stop()
+        await runner.cleanup()
+        log.info("ingest_stopped")
+
+
+async def replay(settings: Settings, archives: list[Path], speed: float, max_gap_s: float) -> int:
+    """Publish the seeds (no archives given) or the given JSONL archives, then exit."""
+    logs.setup(settings, "ingest-replay")
+    articles: list[Article] = []
+    try:
+        if not archives:
+            articles = replaying.load_seeds(settings.seeds_dir)
+        for path in archives:
+            articles.extend(replaying.load_archive(path))
+    except (OSError, replaying.ArchiveError) as exc:
+        log.error("replay_input_invalid", error=str(exc))
+        return 2
+    producer = await _started_producer(settings)
+    publisher = KafkaPublisher(producer, wait=False)
+
+    async def publish(article: Article) -> None:
+        await publisher(article)
+        REPLAYED.inc()
+        if speed > 0:
+            await publisher.flush()
+
+    try:
+        count = await replaying.replay(articles, publish, speed=speed, max_gap_s=max_gap_s)
+        await publisher.flush()
+    finally:
+        await producer.stop()
+    log.info("replay_done", articles=count, speed=speed)
+    return 0

@@ -1,0 +1,43 @@
+"""Serve articles as an RSS 2.0 feed from a loopback server (test helper)."""
+
+from __future__ import annotations
+
+import html
+from email.utils import format_datetime
+
+from aiohttp import web
+
+from shared.records import Article
+
+
+def rss(articles: list[Article], title: str = "Seeds") -> bytes:
+    items = []
+    for a in articles:
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in a.text.split("\n\n"))
+        items.append(
+            "<item>"
+            f"<title>{html.escape(a.title)}</title>"
+            f"<link>{html.escape(a.url)}</link>"
+            f'<guid isPermaLink="true">{html.escape(a.url)}</guid>'
+            f"<pubDate>{format_datetime(a.published)}</pubDate>"
+            f"<dc:creator>{html.escape(a.source)}</dc:creator>"
+            f"<content:encoded><![CDATA[{paragraphs}]]></content:encoded>"
+            "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>{html.escape(title)}</title><link>https://seeds.wirewatch.invalid/</link>"
+        f"<description>test feed</description>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def feed_app(body: bytes, hits: list[str]) -> web.Application:
+    async def serve(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=body, content_type="application/rss+xml")
+
+    app = web.Application()
+    app.add_routes([web.get("/seeds.rss", serve)])
+    return app
