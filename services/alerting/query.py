@@ -357,8 +357,6 @@ def _tokens(text: str) -> list[_Token]:
             out.append(_Token(c, i))  # type: ignore[arg-type]  # c is "(" or ")"
             i += 1
             continue
-        if not c.isprintable():
-            raise QueryError(f"unexpected control character {c!r}", i)
         term, i = _term(text, i)
         if isinstance(term, str):
             out.append(_Token(term, start, text=text[start:i]))  # type: ignore[arg-type]
@@ -453,4 +451,7 @@ def parse(text: str) -> Query:
         raise QueryError(f"query longer than {MAX_LENGTH} characters", MAX_LENGTH)
     if not text.strip():
         raise QueryError("empty query", 0)
+    for i, c in enumerate(text):
+        if not (c.isprintable() or c.isspace()):
+            raise QueryError(f"unexpected control character {c!r}", i)
     return Query(_Parser(_tokens(text)).parse(), text)
