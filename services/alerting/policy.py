@@ -1,0 +1,157 @@
+"""Once-per-story alerting: whether to alert, the alert's idempotency id, and its rendering.
+
+A subscription gets one ``new`` alert for a story (the first matching article), then
+``update`` alerts only when the story has grown past the subscription's thresholds
+since the last alert sent for it — never one alert per syndicated copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from services.alerting.subscriptions import Subscription
+from shared.records import Alert, Mention, StorySummary, StoryUpdate
+
+__all__ = ["Sent", "alert_id", "build_alert", "decide", "render", "render_text"]
+
+Kind = Literal["new", "update"]
+MENTIONS_PER_ENTITY = 2
+MAX_MENTIONS = 10
+SUBJECT_CHARS = 150
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the story looked like when the last alert for (subscription, story) was raised."""
+
+    revision: int
+    article_count: int
+    source_count: int
+
+
+def decide(sub: Subscription, story: StorySummary, last: Sent | None) -> Kind | None:
+    """``new`` for the first match of a story, ``update`` once it grew past the thresholds."""
+    if last is None:
+        return "new"
+    if story.revision <= last.revision:
+        return None  # a replayed or out-of-order update
+    every_articles, every_sources = sub.updates.every_articles, sub.updates.every_sources
+    if every_articles is not None and story.article_count - last.article_count >= every_articles:
+        return "update"
+    if every_sources is not None and story.source_count - last.source_count >= every_sources:
+        return "update"
+    return None
+
+
+def alert_id(sub_id: str, story_id: str, revision: int) -> str:
+    """Stable idempotency key for subscription × story × revision.
+
+    ``sub_id`` is a slug (no ``:``) and ``revision`` is digits, so the hashed string is
+    unambiguous whatever ``story_id`` contains.
+    """
+    digest = hashlib.sha256(f"{sub_id}:{revision}:{story_id}".encode()).hexdigest()
+    return f"alrt_{digest[:32]}"
+
+
+def _why(sub: Subscription, update: StoryUpdate) -> tuple[tuple[str, ...], tuple[Mention, ...]]:
+    """The article's entities the query names (all of them if it names none) and snippets."""
+    present = update.article.entities
+    named = sub.compiled.entities & present
+    entities = tuple(sorted(named or present))
+    mentions: list[Mention] = []
+    for entity in entities:
+        mine = [m for m in update.article.mentions if m.entity == entity]
+        mentions.extend(mine[:MENTIONS_PER_ENTITY])
+    return entities, tuple(mentions[:MAX_MENTIONS])
+
+
+def build_alert(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetime) -> Alert:
+    story, article = update.story, update.article.article
+    entities, mentions = _why(sub, update)
+    return Alert(
+        id=alert_id(sub.id, story.id, story.revision),
+        subscription=sub.id,
+        kind=kind,
+        story_id=story.id,
+        story_headline=story.headline,
+        story_revision=story.revision,
+        story_size=story.article_count,
+        article_id=article.id,
+        article_title=article.title,
+        article_url=article.url,
+        published=article.published,
+        fetched=article.fetched,
+        entities=entities,
+        mentions=mentions,
+        created=now,
+    )
+
+
+def render(alert: Alert) -> dict[str, Any]:
+    """The JSON body a webhook receives (Standard Webhooks shape: type, timestamp, data)."""
+    by_entity: dict[str, list[dict[str, Any]]] = {e: [] for e in alert.entities}
+    for m in alert.mentions:
+        by_entity.setdefault(m.entity, []).append(
+            {"alias": m.alias, "text": m.text, "field": m.field, "snippet": m.snippet}
+        )
+    return {
+        "type": f"alert.{alert.kind}",
+        "timestamp": alert.created.isoformat(),
+        "data": {
+            "id": alert.id,
+            "kind": alert.kind,
+            "subscription": alert.subscription,
+            "story": {
+                "id": alert.story_id,
+                "headline": alert.story_headline,
+                "revision": alert.story_revision,
+                "size": alert.story_size,
+            },
+            "article": {
+                "id": alert.article_id,
+                "title": alert.article_title,
+                "url": alert.article_url,
+                "published": alert.published.isoformat(),
+            },
+            "matched": [
+                {"entity": entity, "mentions": found} for entity, found in by_entity.items()
+            ],
+        },
+    }
+
+
+def _one_line(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def render_text(alert: Alert) -> tuple[str, str]:
+    """(subject, plain-text body) for email and Apprise. The subject is one line."""
+    headline = _one_line(alert.story_headline, SUBJECT_CHARS)
+    if alert.kind == "new":
+        subject = f"[wirewatch] New story: {headline}"
+        opening = f'New story for subscription "{alert.subscription}"'
+    else:
+        subject = f"[wirewatch] Update ({alert.story_size} articles): {headline}"
+        opening = f'Story update for subscription "{alert.subscription}"'
+    lines = [
+        opening,
+        "",
+        _one_line(alert.story_headline, 500),
+        f"{alert.story_size} article(s) so far, revision {alert.story_revision}",
+        "",
+        f"Latest article: {_one_line(alert.article_title, 500)}",
+        alert.article_url,
+        f"Published: {alert.published.isoformat()}",
+    ]
+    if alert.entities:
+        lines += ["", "Why it matched:"]
+        for entity in alert.entities:
+            snippets = [m.snippet for m in alert.mentions if m.entity == entity]
+            shown = f': "{_one_line(snippets[0], 300)}"' if snippets else ""
+            lines.append(f"- {entity}{shown}")
+    lines += ["", f"Alert id: {alert.id}"]
+    return subject, "\n".join(lines) + "\n"
