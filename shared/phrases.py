@@ -1,0 +1,391 @@
+"""Whole-word phrase search: many phrases, one Aho-Corasick pass over the text.
+
+``PhraseIndex(phrases).find(text)`` returns every whole-word occurrence of every phrase,
+with offsets into the *original* text. Matching happens on a normalised copy of the text
+(see ``normalise``), so "Altman’s", "ALTMAN" and "Ａｌｔｍａｎ" all match "Altman".
+
+Rules:
+
+- **Whole words only.** A hit must not start or end inside a word (letters, digits, ``_``,
+  combining marks):
+  "Musk" is not found in "Muskeln", "Altman" not in "Altmann".
+- **Hyphens split words** and a phrase's internal space matches a space, a hyphen or a
+  line break: "Tesla-Roadster-Reservierung" contains "Tesla Roadster", "OpenAI-CEO"
+  contains "OpenAI".
+- **Suffixes** (per phrase, opt-in): a hit may be followed by one of the phrase's
+  ``suffixes`` (``POSSESSIVE`` = English "'s"/"s'" and German genitive/plural "s"). The
+  hit's span then covers name *and* suffix: the span is always the exact surface text
+  that matched ("Musks", "Altman’s").
+- **Case**: case-insensitive (Unicode casefold) unless the index or the phrase says
+  ``case_sensitive``; a case-sensitive phrase must match the text exactly up to Unicode
+  compatibility forms, typographic punctuation and space/hyphen (the suffix is free).
+
+Speed: the text is scanned once whatever the number of phrases. Text that needs no
+length-changing normalisation (nearly all news text) is folded with a handful of C-level
+string operations; only characters that could change a match ("ﬁ", decomposed accents,
+soft hyphens, "ß" when a phrase contains "ss", ...) take a slower per-cluster path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+__all__ = ["POSSESSIVE", "Phrase", "PhraseHit", "PhraseIndex", "normalise"]
+
+POSSESSIVE: tuple[str, ...] = ("'s", "s'", "s")
+"""English possessive ("Musk's", "the Altmans'") and German genitive/plural ("Musks")."""
+
+# Folded before NFKC, one character for one: apostrophes, quotes, dashes, odd spaces.
+_FOLD: dict[str, str] = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4\uff07", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u2033\uff02", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+    **dict.fromkeys(
+        "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+        "\u2009\u200a\u202f\u205f\u3000",
+        " ",
+    ),
+}
+# Invisible characters that only break words apart: removed (soft hyphen, zero widths).
+_DELETE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# For matching only: a phrase's space matches a hyphen or any whitespace in the text.
+_SCAN_SPACE: dict[str, str] = dict.fromkeys("-\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85", " ")
+_SCAN_SPACE |= dict.fromkeys("\u2028\u2029", " ")
+_SCAN_REPLACE: tuple[tuple[str, str], ...] = tuple(
+    (src, _SCAN_SPACE.get(dst, dst)) for src, dst in (_FOLD | _SCAN_SPACE).items()
+)
+_ASTRAL_LIMIT = 0x30000  # characters above are always normalised the slow way
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    """``text[start:end]`` is the exact surface that matched (suffix included)."""
+
+    key: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A phrase with options; a plain ``(key, phrase)`` pair means ``Phrase(key, phrase)``.
+
+    ``case_sensitive=None`` takes the index's default.
+    """
+
+    key: str
+    text: str
+    case_sensitive: bool | None = None
+    suffixes: tuple[str, ...] = ()
+
+
+# --- Unicode tables ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    unstable: frozenset[str]  # may change length or merge with a neighbour when folded
+    glue: frozenset[str]  # combining marks and composing second characters
+    uppers: dict[str, tuple[str, ...]]  # casefolded char -> chars that fold to it
+
+
+@cache
+def _tables() -> _Tables:
+    unstable: set[str] = set(_DELETE)
+    glue: set[str] = set()
+    uppers: dict[str, list[str]] = {}
+    for cp in range(0x80, _ASTRAL_LIMIT):
+        char = chr(cp)
+        if unicodedata.combining(char):
+            glue.add(char)
+        decomposition = unicodedata.decomposition(char)
+        if decomposition and decomposition[0] != "<":
+            parts = decomposition.split()
+            if len(parts) == 2 and not unicodedata.combining(second := chr(int(parts[1], 16))):
+                glue.add(second)
+        folded = char.casefold()
+        if char in _FOLD:
+            continue
+        if unicodedata.normalize("NFKC", char) != char or len(folded) != 1:
+            unstable.add(char)
+        elif folded != char:
+            uppers.setdefault(folded, []).append(char)
+    unstable |= glue
+    unstable |= set(map(chr, range(0x1161, 0x1176))) | set(map(chr, range(0x11A8, 0x11C3)))
+    return _Tables(frozenset(unstable), frozenset(glue), {k: tuple(v) for k, v in uppers.items()})
+
+
+def _char_class(chars: Iterable[str]) -> re.Pattern[str]:
+    """A regex matching runs of ``chars`` or of any character above ``_ASTRAL_LIMIT``."""
+    points = sorted(map(ord, chars))
+    ranges: list[list[int]] = []
+    for cp in points:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    ranges.append([_ASTRAL_LIMIT, 0x10FFFF])
+    body = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+    return re.compile(f"[{body}]+")
+
+
+@cache
+def _unstable_folds() -> tuple[tuple[str, str, bool], ...]:
+    """(char, its scan fold, whether folding it moves a word boundary) per unstable char."""
+    tables = _tables()
+    folds = []
+    for char in sorted(tables.unstable - tables.glue - _DELETE):
+        out = _scan_exact(char)
+        moves = not out or {_is_word(c) for c in out} != {_is_word(char)}
+        folds.append((char, out, moves))
+    return tuple(folds)
+
+
+@cache
+def _unstable_re() -> re.Pattern[str]:
+    return _char_class(_tables().unstable)
+
+
+# --- folding ------------------------------------------------------------------------------
+
+# A piece of folded text: (folded start, original start, folded length, original length).
+_Piece = tuple[int, int, int, int]
+
+
+def _replace_all(text: str, table: Iterable[tuple[str, str]]) -> str:
+    for src, dst in table:
+        if src in text:
+            text = text.replace(src, dst)
+    return text
+
+
+def _exact(text: str) -> str:
+    """Typographic fold, invisible characters removed, NFKC, casefold."""
+    text = "".join(ch for ch in text if ch not in _DELETE)
+    return unicodedata.normalize("NFKC", _replace_all(text, _FOLD.items())).casefold()
+
+
+def _scan_exact(text: str) -> str:
+    return _replace_all(_exact(text), _SCAN_SPACE.items())
+
+
+def _clusters(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
+    """Split ``text[start:end]`` before every character that cannot merge with its left."""
+    glue = _tables().glue
+    left = start
+    for i in range(start + 1, end):
+        if text[i] not in glue:
+            yield left, i
+            left = i
+    yield left, end
+
+
+def _fold(
+    text: str,
+    unstable: re.Pattern[str],
+    gap: Callable[[str], str],
+    cluster: Callable[[str], str],
+) -> tuple[str, list[_Piece] | None]:
+    """Fold ``text``: ``gap`` (length-preserving) between runs of ``unstable`` characters,
+    ``cluster`` on each unstable run, cluster by cluster. Pieces map back to ``text``;
+    ``None`` means the folded text lines up with the original character for character."""
+    if unstable.search(text) is None:
+        return gap(text), None
+    parts: list[str] = []
+    pieces: list[_Piece] = []
+    pos = folded = 0
+
+    def add(out: str, start: int, length: int) -> None:
+        nonlocal folded
+        if out:
+            parts.append(out)
+            pieces.append((folded, start, len(out), length))
+            folded += len(out)
+
+    for match in unstable.finditer(text):
+        start, end = match.span()
+        if start > pos:
+            start -= 1  # the character before may combine with the run
+            add(gap(text[pos:start]), pos, start - pos)
+        for a, b in _clusters(text, start, end):
+            add(cluster(text[a:b]), a, b - a)
+        pos = end
+    if pos < len(text):
+        add(gap(text[pos:]), pos, len(text) - pos)
+    return "".join(parts), pieces
+
+
+def _span_back(pieces: list[_Piece], starts: list[int], start: int, end: int) -> tuple[int, int]:
+    """Map a folded span ``[start, end)`` back to the original text."""
+    f0, o0, flen, olen = pieces[bisect_right(starts, start) - 1]
+    ostart = o0 + (start - f0) if flen == olen else o0
+    f0, o0, flen, olen = pieces[bisect_right(starts, end - 1) - 1]
+    oend = o0 + (end - f0) if flen == olen else o0 + olen
+    return ostart, oend
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` for matching: typographic apostrophes, quotes, dashes and odd spaces
+    to ASCII, invisible soft hyphens / zero-width characters removed, NFKC, casefold.
+
+    Returns the folded text and, for each folded character, the index of the original
+    character it came from. The original span of a folded span ``[s, e)`` is
+    ``[offsets[s], offsets[e])`` (``len(text)`` when ``e`` is the end), except that an
+    ``e`` falling inside one original character's expansion ("ß" → "ss") maps to the end
+    of that character.
+    """
+    out, pieces = _fold(text, _unstable_re(), _gap_exact, _exact)
+    if pieces is None:
+        return out, list(range(len(text)))
+    offsets: list[int] = []
+    for _, ostart, flen, olen in pieces:
+        offsets.extend(range(ostart, ostart + flen) if flen == olen else [ostart] * flen)
+    return out, offsets
+
+
+def _gap_exact(text: str) -> str:
+    return _replace_all(text, _FOLD.items()).casefold()
+
+
+def _ascii_lower(text: str) -> str:
+    """Lower-case ASCII letters only, at C speed whatever the string's width."""
+    if text.isascii():
+        return text.lower()
+    try:
+        return text.encode("latin-1").lower().decode("latin-1")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass").lower()
+        return raw.decode("utf-8", "surrogatepass")
+
+
+def _is_word(char: str) -> bool:
+    """Letters, digits, ``_`` and combining marks (which belong to the letter before)."""
+    return char.isalnum() or char == "_" or unicodedata.category(char)[0] == "M"
+
+
+def _cased(text: str) -> str:
+    """The case-sensitive comparison form: like matching, but without casefold."""
+    text = "".join(ch for ch in text if ch not in _DELETE)
+    text = unicodedata.normalize("NFKC", _replace_all(text, _FOLD.items()))
+    return " ".join(_replace_all(text, _SCAN_SPACE.items()).split())
+
+
+# --- the index ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: str
+    cased: str | None  # comparison form when case-sensitive
+    suffixes: tuple[str, ...]  # folded, longest first
+
+
+class PhraseIndex:
+    """An automaton over many ``(key, phrase)`` pairs, compiled once; see the module doc."""
+
+    def __init__(
+        self, phrases: Iterable[tuple[str, str] | Phrase], *, case_sensitive: bool = False
+    ) -> None:
+        grouped: dict[str, list[_Entry]] = {}
+        count = 0
+        for item in phrases:
+            phrase = item if isinstance(item, Phrase) else Phrase(*item)
+            pattern = " ".join(_scan_exact(phrase.text).split())
+            if not pattern:
+                raise ValueError(f"phrase {phrase.text!r} (key {phrase.key!r}) is empty")
+            sensitive = case_sensitive if phrase.case_sensitive is None else phrase.case_sensitive
+            suffixes = sorted({_scan_exact(s) for s in phrase.suffixes} - {""}, key=len)
+            grouped.setdefault(pattern, []).append(
+                _Entry(
+                    phrase.key,
+                    _cased(phrase.text) if sensitive else None,
+                    tuple(reversed(suffixes)),
+                )
+            )
+            count += 1
+        self._count = count
+        self._automaton = ahocorasick.Automaton()
+        for pattern, entries in grouped.items():
+            self._automaton.add_word(pattern, (len(pattern), tuple(entries)))
+        if grouped:
+            self._automaton.make_automaton()
+        self._prepare(grouped)
+
+    def _prepare(self, grouped: dict[str, list[_Entry]]) -> None:
+        """Decide which unusual characters can change a match, for the fast fold."""
+        words = [
+            p + s for p, entries in grouped.items() for e in entries for s in ("", *e.suffixes)
+        ]
+        alphabet = set("".join(words))
+        joined = "\0".join(words)
+        tables = _tables()
+        relevant = set(_DELETE | tables.glue)
+        for char, out, moves_boundary in _unstable_folds():
+            if moves_boundary:
+                relevant.add(char)  # folding would move a word boundary
+            elif not alphabet.isdisjoint(out) and not (
+                _is_word(char) and len(out) > 1 and out not in joined
+            ):
+                # A run of letters ("ß" -> "ss") can only matter inside a phrase that
+                # contains the whole run: a hit cannot start or end inside a word.
+                relevant.add(char)
+        self._relevant = _char_class(relevant)
+        self._case_pairs = tuple(
+            (upper, lower)
+            for lower in sorted(c for c in alphabet if not c.isascii())
+            for upper in tables.uppers.get(lower, ())
+        )
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _gap(self, text: str) -> str:
+        text = _ascii_lower(_replace_all(text, _SCAN_REPLACE))
+        return _replace_all(text, self._case_pairs) if self._case_pairs else text
+
+    def find(self, text: str) -> list[PhraseHit]:
+        """Every whole-word hit of every phrase in ``text``, ordered by (start, -end, key)."""
+        if not self._count or not text:
+            return []
+        scan, pieces = _fold(text, self._relevant, self._gap, _scan_exact)
+        starts = [p[0] for p in pieces] if pieces is not None else []
+        size = len(scan)
+        hits: list[PhraseHit] = []
+        for last, (length, entries) in self._automaton.iter(scan):
+            first = last - length + 1
+            if first and _is_word(scan[first - 1]):
+                continue
+            name_end = last + 1
+            for entry in entries:
+                end = _suffix_end(scan, name_end, entry.suffixes, size)
+                if end is None:
+                    continue
+                if pieces is None:
+                    ostart, oend, oname = first, end, name_end
+                else:
+                    ostart, oend = _span_back(pieces, starts, first, end)
+                    oname = _span_back(pieces, starts, first, name_end)[1]
+                if entry.cased is not None and _cased(text[ostart:oname]) != entry.cased:
+                    continue
+                hits.append(PhraseHit(entry.key, ostart, oend))
+        hits.sort(key=lambda h: (h.start, -h.end, h.key))
+        return hits
+
+
+def _suffix_end(scan: str, end: int, suffixes: tuple[str, ...], size: int) -> int | None:
+    """Where the hit ends: after the longest suffix followed by a word boundary, or at
+    ``end`` when that is a word boundary, else ``None``."""
+    for suffix in suffixes:
+        stop = end + len(suffix)
+        if scan.startswith(suffix, end) and (stop == size or not _is_word(scan[stop])):
+            return stop
+    if end == size or not _is_word(scan[end]):
+        return end
+    return None
