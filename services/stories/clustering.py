@@ -58,10 +58,10 @@ class StoryIndex:
     def __init__(
         self,
         *,
-        threshold: float = 0.25,
+        threshold: float = 0.35,
         dormant_after: timedelta = timedelta(days=3),
         max_members: int = 50,
-        link_threshold: float = 0.3,
+        link_threshold: float = 0.7,
         weights: Weights | None = None,
     ) -> None:
         if max_members < 1:
@@ -86,7 +86,7 @@ class StoryIndex:
         vocab = self._vocabulary(features.lang)
         body = _selected(features.body_terms, vocab.term_idf, Limits.article_terms)
         title = {t: vocab.term_idf(t) for t in features.title_terms}
-        names = _selected(features.names, vocab.name_idf, Limits.article_names)
+        names = _selected(features.names, self._name_weight(vocab), Limits.article_names)
 
         story, score = self._best(features, vocab, title, body, names)
         is_new = story is None or score < self.threshold
@@ -204,7 +204,7 @@ class StoryIndex:
         story.members.append(features.id)
         del story.members[: -self.max_members]
 
-        term_idf, name_idf = vocab.term_idf, vocab.name_idf
+        term_idf, name_idf = vocab.term_idf, self._name_weight(vocab)
         pruned_body = _prune(story.body, term_idf, Limits.body_cap, Limits.body_keep)
         pruned_names = _prune(story.names, name_idf, Limits.names_cap, Limits.names_keep)
         vocab.remove(pruned_body, pruned_names, 0)
@@ -294,6 +294,21 @@ class StoryIndex:
         norm = math.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values()))
         time = decay(a.last_seen, b.first_seen, b.last_seen, self.weights.half_life)
         return dot / norm * time
+
+    def _name_weight(self, vocab: Vocabulary) -> Callable[[str], float]:
+        """IDF of a name, damped unless it is language-neutral: a number, a tagger
+        entity, or a name also seen in another language (German capitalises every
+        noun; a name shared with English is more likely a real name)."""
+        others = [other.names for other in self._vocab.values() if other is not vocab]
+        damp = self.weights.local_name
+
+        def weight(name: str) -> float:
+            w = vocab.name_idf(name)
+            if name[0] in "#@" or any(name in other for other in others):
+                return w
+            return w * damp
+
+        return weight
 
     @staticmethod
     def _neutral_idf(name: str, a: Vocabulary, b: Vocabulary) -> float:

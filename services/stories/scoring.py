@@ -20,10 +20,11 @@ __all__ = ["Weights", "centroid_norm", "cosine", "decay", "idf"]
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    title: float = 0.25
-    body: float = 0.45
-    names: float = 0.30
+    title: float = 0.20
+    body: float = 0.25
+    names: float = 0.55
     half_life: timedelta = timedelta(days=4)
+    local_name: float = 0.35  # weight of a name seen in one language only
 
 
 def idf(df: int, n_docs: int) -> float:

@@ -19,6 +19,7 @@ __all__ = ["STOP_WORDS", "name_key", "names", "numbers", "terms"]
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+_OPENERS = frozenset(("", ".", "!", "?", ":", ";", "\n", "„", "“", '"', "«", "»", "–"))
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 
 _EN = """a about above after again against all also am an and any are as at be because been
@@ -102,12 +103,28 @@ def name_key(word: str) -> str:
 
 
 def names(text: str) -> list[str]:
-    """Keys of the capitalised words of ``text`` that are not stop words."""
-    out = []
-    for word in _WORD.findall(text):
-        if word[0].isupper() and word.lower() not in _ALL_STOP:
-            out.append(name_key(word))
-    return out
+    """Keys of the capitalised words of ``text`` that are not stop words.
+
+    A capitalised word that opens a sentence counts only if it is also capitalised
+    inside a sentence somewhere in ``text`` (``Analysts said…`` is not a name).
+    """
+    inside: list[str] = []
+    opening: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not word[0].isupper() or word.lower() in _ALL_STOP:
+            continue
+        (opening if _opens(text, match.start()) else inside).append(word)
+    seen = set(inside)
+    return [name_key(word) for word in inside + [w for w in opening if w in seen]]
+
+
+def _opens(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence, a title or a quotation."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\r":
+        i -= 1
+    return i < 0 or text[i] in _OPENERS
 
 
 def numbers(text: str) -> list[str]:
