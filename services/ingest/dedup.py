@@ -58,7 +58,9 @@ class NearDuplicates:
     def __init__(self, threshold: float, capacity: int) -> None:
         self.threshold = threshold
         self.capacity = capacity
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        # LSH only proposes candidates: a lower threshold misses fewer, ``find`` verifies.
+        lsh_threshold = max(0.1, min(0.9, threshold - 0.1))
+        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
         self._sigs: dict[str, LeanMinHash] = {}
         self._order: deque[str] = deque()
 

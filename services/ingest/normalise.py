@@ -71,6 +71,11 @@ _INLINE = frozenset(
     }
 )  # fmt: skip
 _KEEP_TAGS = _BLOCKS | _INLINE
+# Elements whose content is code or an embedded document, never article text.
+_DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "applet", "svg", "math", "template",
+     "noembed", "noframes", "frameset", "select", "textarea", "button"}
+)  # fmt: skip
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
@@ -146,6 +151,7 @@ def clean_text(html_or_text: str, *, is_html: bool = True) -> str:
     safe = nh3.clean(
         html_or_text,
         tags=set(_KEEP_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
         attributes={},
         strip_comments=True,
         link_rel=None,
