@@ -1,0 +1,1 @@
+"""Tagger: finds mentions of watched entities in articles (pure core + Faust shell)."""
