@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (template sentences read better unbroken; this is data)
 """Write ``devstream.jsonl``: a synthetic, labelled German/English news stream.
 
 SYNTHETIC: every article is built from the hand-written templates and fact pools below
