@@ -98,6 +98,9 @@ def is_word(char: str) -> bool:
     return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
 
 
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+
 def reference(phrases: list[Phrase | tuple[str, str]], text: str) -> set[tuple[str, int, int]]:
     """Regex over ``normalise(text)``: what ``find`` must return (case-insensitive)."""
     folded, offsets = normalise(text)
@@ -124,7 +127,10 @@ def reference(phrases: list[Phrase | tuple[str, str]], text: str) -> set[tuple[s
                 continue
             if end < len(scan) and offsets[end] == offsets[end - 1]:
                 continue  # would end inside one original character's expansion
-            found.add((phrase.key, bounds[start], bounds[end]))
+            stop = bounds[end]
+            while text[stop - 1] in INVISIBLE:  # normalise() drops them: not part of a hit
+                stop -= 1
+            found.add((phrase.key, bounds[start], stop))
     return found
 
 
@@ -136,7 +142,7 @@ WORDS = ["Musk", "musks", "Elon", "Straße", "ﬁ", "x", "Tesla", "Roadster", "O
 texts = st.lists(st.sampled_from(ALPHABET) | st.sampled_from(WORDS), max_size=40).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, database=None)
 @given(texts)
 def test_find_agrees_with_reference(text: str) -> None:
     index = PhraseIndex(PHRASES)
@@ -144,7 +150,7 @@ def test_find_agrees_with_reference(text: str) -> None:
     assert got == reference(PHRASES, text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(texts)
 def test_hits_slice_to_phrase(text: str) -> None:
     for hit in PhraseIndex(PHRASES).find(text):
@@ -153,7 +159,7 @@ def test_hits_slice_to_phrase(text: str) -> None:
         assert 0 <= hit.start < hit.end <= len(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(texts)
 def test_normal_forms_agree(text: str) -> None:
     index = PhraseIndex(PHRASES)
