@@ -27,6 +27,7 @@ text ends in ``at position N`` (0-based character offset).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -51,6 +52,7 @@ __all__ = [
     "QueryError",
     "Size",
     "Source",
+    "evaluator",
     "keyword_key",
     "parse",
 ]
@@ -240,6 +242,59 @@ class Query:
 
     def __str__(self) -> str:
         return str(self.root)
+
+
+# --- the evaluator ---------------------------------------------------------------------------
+
+Evaluator = Callable[[MatchContext], bool]
+
+
+def evaluator(node: Node) -> Evaluator:
+    """A closure equivalent to ``node.matches``, faster on the matching hot path: the
+    entity and keyword terms of an AND/OR become one set comparison each."""
+    if isinstance(node, Entity):
+        name = node.name
+        return lambda c: name in c.entities
+    if isinstance(node, Keyword):
+        key = node.key
+        return lambda c: key in c.keywords
+    if isinstance(node, Not):
+        inner = evaluator(node.item)
+        return lambda c: not inner(c)
+    if isinstance(node, And | Or):
+        return _group(node)
+    return node.matches
+
+
+def _group(node: And | Or) -> Evaluator:
+    ents = frozenset(i.name for i in node.items if isinstance(i, Entity))
+    kws = frozenset(i.key for i in node.items if isinstance(i, Keyword))
+    rest = tuple(evaluator(i) for i in node.items if not isinstance(i, Entity | Keyword))
+    if isinstance(node, And):
+        if not kws and not rest:
+            return lambda c: ents <= c.entities
+
+        def all_(c: MatchContext) -> bool:
+            if not (ents <= c.entities and kws <= c.keywords):
+                return False
+            for f in rest:  # noqa: SIM110 - a plain loop beats all() on the hot path
+                if not f(c):
+                    return False
+            return True
+
+        return all_
+    if not kws and not rest:
+        return lambda c: not ents.isdisjoint(c.entities)
+
+    def any_(c: MatchContext) -> bool:
+        if not (ents.isdisjoint(c.entities) and kws.isdisjoint(c.keywords)):
+            return True
+        for f in rest:  # noqa: SIM110 - a plain loop beats any() on the hot path
+            if f(c):
+                return True
+        return False
+
+    return any_
 
 
 # --- the lexer ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import base64
 import binascii
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -48,6 +48,7 @@ from services.alerting.query import (
     Node,
     Or,
     Query,
+    evaluator,
     parse,
 )
 from shared.phrases import PhraseIndex
@@ -314,6 +315,8 @@ class SubscriptionIndex:
 
     def __init__(self, subs: Iterable[Subscription] = ()) -> None:
         self._subs: dict[str, Subscription] = {}
+        # id -> the query's evaluator, for unpaused subscriptions (hot path: no pydantic)
+        self._evaluate: dict[str, Callable[[MatchContext], bool]] = {}
         self._filed: dict[str, frozenset[AnchorTerm] | None] = {}
         self._by_entity: dict[str, set[str]] = {}
         self._by_keyword: dict[str, set[str]] = {}
@@ -342,6 +345,7 @@ class SubscriptionIndex:
                 self._phrases_stale = True
         if sub.paused:
             return
+        self._evaluate[sub.id] = evaluator(sub.compiled.root)
         terms = anchors(sub.compiled.root)
         self._filed[sub.id] = terms
         if terms is None:
@@ -355,6 +359,7 @@ class SubscriptionIndex:
         sub = self._subs.pop(sub_id, None)
         if sub is None:
             return False
+        self._evaluate.pop(sub_id, None)
         for key in sub.compiled.keywords:
             self._keyword_refs[key] -= 1
             if self._keyword_refs[key] == 0:
@@ -416,7 +421,7 @@ class SubscriptionIndex:
     def match(self, update: StoryUpdate) -> list[Subscription]:
         """The unpaused subscriptions whose query matches ``update``, sorted by id."""
         ctx = self.context(update)
+        evaluate = self._evaluate
+        ids = sorted(i for i in self.candidates(ctx) if evaluate[i](ctx))
         subs = self._subs
-        hits = [subs[i] for i in self.candidates(ctx) if subs[i].compiled.matches(ctx)]
-        hits.sort(key=lambda s: s.id)
-        return hits
+        return [subs[i] for i in ids]

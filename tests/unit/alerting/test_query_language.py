@@ -20,6 +20,7 @@ from services.alerting.query import (
     QueryError,
     Size,
     Source,
+    evaluator,
     keyword_key,
     parse,
 )
@@ -313,5 +314,7 @@ def test_random_queries_round_trip_and_agree_with_python_precedence() -> None:
         text = random_query(rng)
         q = parse(text)
         assert parse(str(q)) == q, text
+        fast = evaluator(q.root)
         for c in contexts:
             assert q.matches(c) == evaluate_reference(text, c), (text, c)
+            assert fast(c) == q.matches(c), (text, c)
