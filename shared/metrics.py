@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    disable_created_metrics,
+    generate_latest,
+)
+
+disable_created_metrics()  # `_created` series double the scrape size and no dashboard uses them
 
 DEAD_LETTERS = Counter(
     "wirewatch_dead_letters_total",

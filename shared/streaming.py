@@ -32,6 +32,7 @@ DEAD_LETTER_PREVIEW = 4096
 
 def make_app(service: str, settings: Settings, port: int) -> faust.App:
     brokers = [f"kafka://{h.strip()}" for h in require_bootstrap(settings).split(",")]
+    (settings.data_dir / service).mkdir(parents=True, exist_ok=True)
     app = faust.App(
         f"wirewatch-{service}",
         broker=brokers,
