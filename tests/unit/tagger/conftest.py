@@ -16,3 +16,8 @@ DEFAULT_WATCHLIST = ROOT / "config" / "watchlist.yaml"
 @pytest.fixture(scope="session")
 def matcher() -> Matcher:
     return Matcher(load_watchlist(DEFAULT_WATCHLIST))
+
+
+@pytest.fixture(scope="session")
+def default_watchlist() -> Path:
+    return DEFAULT_WATCHLIST
