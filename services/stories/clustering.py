@@ -22,6 +22,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from shared.records import StorySummary, TaggedArticle
@@ -45,8 +46,9 @@ class Limits:
     entities_cap = 50
     term_keys, title_keys, name_keys = 12, 8, 10  # what a story is posted under
     query_terms, query_names = 20, 12  # what an article looks up
-    scan = 48  # newest story ids read per key
+    scan = 32  # newest story ids read per key
     candidates = 8  # stories scored in full per article
+    candidate_floor = 0.25  # ... if their index overlap is at least this share of the best
     link_candidates = 3
     links = 16
     top_terms = 10
@@ -102,7 +104,8 @@ class StoryIndex:
             )
             self._stories[story.id] = story
         self._add(story, features, vocab, body, names)
-        self._link(story)
+        if story.revision <= 3 or story.revision % 4 == 0:  # links grow with the story
+            self._link(story)
         return story.summary(), is_new
 
     def get(self, story_id: str) -> StorySummary | None:
@@ -167,7 +170,11 @@ class StoryIndex:
         w = self.weights
         best: Story | None = None
         best_score = -1.0
-        for story_id, _ in heapq.nlargest(Limits.candidates, scores.items(), key=_by_score):
+        ranked = heapq.nlargest(Limits.candidates, scores.items(), key=_score)
+        floor = ranked[0][1] * Limits.candidate_floor
+        for story_id, overlap in ranked:
+            if overlap < floor:
+                break
             story = self._stories[story_id]
             t_norm, b_norm, n_norm = story.norms
             score = (
@@ -205,26 +212,33 @@ class StoryIndex:
         del story.members[: -self.max_members]
 
         term_idf, name_idf = vocab.term_idf, self._name_weight(vocab)
-        pruned_body = _prune(story.body, term_idf, Limits.body_cap, Limits.body_keep)
-        pruned_names = _prune(story.names, name_idf, Limits.names_cap, Limits.names_keep)
+        body_w = {t: term_idf(t) for t in story.body}
+        names_w = {n: name_idf(n) for n in story.names}
+        pruned_body = _prune(story.body, body_w, Limits.body_cap, Limits.body_keep)
+        pruned_names = _prune(story.names, names_w, Limits.names_cap, Limits.names_keep)
         vocab.remove(pruned_body, pruned_names, 0)
-        _prune(story.title, term_idf, Limits.title_cap, Limits.title_keep)
-        _prune(story.entities, lambda _: 1.0, Limits.entities_cap, Limits.entities_cap)
+        title_w = {t: body_w.get(t) or term_idf(t) for t in story.title}
+        _prune(story.title, title_w, Limits.title_cap, Limits.title_keep)
+        _prune(story.entities, dict.fromkeys(story.entities, 1.0), Limits.entities_cap,
+               Limits.entities_cap)
 
         story.norms = (
-            centroid_norm(story.title, term_idf),
-            centroid_norm(story.body, term_idf),
-            centroid_norm(story.names, name_idf),
+            centroid_norm(story.title, title_w.__getitem__),
+            centroid_norm(story.body, body_w.__getitem__),
+            centroid_norm(story.names, names_w.__getitem__),
         )
         self._update_headline(story, features, term_idf)
-        ranked_body = _ranked(story.body, term_idf, Limits.term_keys)
+        ranked_body = _ranked(story.body, body_w, Limits.term_keys)
         story.top_terms = tuple(ranked_body[: Limits.top_terms])
         term_keys = tuple(dict.fromkeys(
-            ranked_body + _ranked(story.title, term_idf, Limits.title_keys)
+            ranked_body + _ranked(story.title, title_w, Limits.title_keys)
         ))
-        name_keys = tuple(_ranked(story.names, name_idf, Limits.name_keys))
-        vocab.term_postings.remove(story.id, set(story.term_keys) - set(term_keys))
-        vocab.name_postings.remove(story.id, set(story.name_keys) - set(name_keys))
+        name_keys = tuple(_ranked(story.names, names_w, Limits.name_keys))
+        old_terms, old_names = story.term_keys, story.name_keys
+        if old_terms != term_keys:
+            vocab.term_postings.remove(story.id, set(old_terms) - set(term_keys))
+        if old_names != name_keys:
+            vocab.name_postings.remove(story.id, set(old_names) - set(name_keys))
         vocab.term_postings.touch(story.id, term_keys)
         vocab.name_postings.touch(story.id, name_keys)
         story.term_keys, story.name_keys = term_keys, name_keys
@@ -266,16 +280,16 @@ class StoryIndex:
                 continue
             own_vocab = self._vocab[story.lang]
             neutral = [
-                (name, count * self._neutral_idf(name, own_vocab, other_vocab))
+                (count * self._neutral_idf(name, own_vocab, other_vocab), name)
                 for name, count in story.names.items()
                 if name in other_vocab.names
             ]
             if not neutral:
                 continue
-            query = heapq.nlargest(Limits.name_keys, neutral, key=_by_score)
+            query = [(name, w) for w, name in heapq.nlargest(Limits.name_keys, neutral)]
             scores = other_vocab.name_postings.score(query, Limits.scan)
             for other_id, _ in heapq.nlargest(Limits.link_candidates, scores.items(),
-                                              key=_by_score):
+                                              key=_score):
                 other = self._stories[other_id]
                 if other_id in story.links or len(other.links) >= Limits.links:
                     continue
@@ -351,18 +365,20 @@ class StoryIndex:
         return "st_" + digest[:12]
 
 
-def _by_score(item: tuple[str, float]) -> tuple[float, str]:
-    return item[1], item[0]
+_score = itemgetter(1)  # candidates: best first, ties in posting order (deterministic)
 
 
 def _selected(
     counts: Mapping[str, int], idf: Callable[[str], float], k: int
 ) -> dict[str, float]:
     """IDF of the ``k`` features with the highest TF-IDF (sublinear TF), heaviest first."""
-    ranked = heapq.nlargest(
-        k, ((key, (1.0 + math.log(n)) * idf(key)) for key, n in counts.items()), key=_by_score
-    )
-    return {key: idf(key) for key, _ in ranked}
+    weights = {key: idf(key) for key in counts}
+    ranked = heapq.nlargest(k, [(_sublinear(n) * weights[key], key) for key, n in counts.items()])
+    return {key: weights[key] for _, key in ranked}
+
+
+def _sublinear(n: int) -> float:
+    return 1.0 if n == 1 else 1.0 + math.log(n)
 
 
 def _first(weights: Mapping[str, float], k: int) -> Iterator[tuple[str, float]]:
@@ -381,20 +397,18 @@ def _count(counts: dict[str, int], delta: Mapping[str, int]) -> None:
         counts[key] = counts.get(key, 0) + n
 
 
-def _ranked(counts: Mapping[str, int], weight: Callable[[str], float], k: int) -> list[str]:
-    return [key for key, _ in heapq.nlargest(
-        k, ((key, c * weight(key)) for key, c in counts.items()), key=_by_score
-    )]
+def _ranked(counts: Mapping[str, int], weight: Mapping[str, float], k: int) -> list[str]:
+    """The ``k`` keys of highest count × weight (ties: the greater key first)."""
+    return [key for _, key in heapq.nlargest(k, [(c * weight[key], key)
+                                                 for key, c in counts.items()])]
 
 
 def _prune(
-    counts: dict[str, int], weight: Callable[[str], float], cap: int, keep: int
+    counts: dict[str, int], weight: Mapping[str, float], cap: int, keep: int
 ) -> dict[str, int]:
     """Above ``cap`` entries, drop the lightest down to ``keep``; return what was dropped."""
     if len(counts) <= cap:
         return {}
-    ranked = sorted(counts.items(), key=lambda kv: (kv[1] * weight(kv[0]), kv[0]))
-    dropped = dict(ranked[: len(counts) - keep])
-    for key in dropped:
-        del counts[key]
+    ranked = sorted((c * weight[key], key) for key, c in counts.items())
+    dropped = {key: counts.pop(key) for _, key in ranked[: len(counts) - keep]}
     return dropped

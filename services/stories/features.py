@@ -34,6 +34,7 @@ def extract(tagged: TaggedArticle) -> ArticleFeatures:
     lang = article.lang.lower()[:2]
     entities = tuple(sorted(tagged.entities))
     text = f"{article.title}\n{article.text}"
+    title_terms = terms(article.title, lang)
     name_counts = Counter(names(text))
     name_counts.update(numbers(text))
     name_counts.update({"@" + entity: 2 for entity in entities})
@@ -43,8 +44,8 @@ def extract(tagged: TaggedArticle) -> ArticleFeatures:
         title=article.title,
         source=article.source,
         published=article.published,
-        title_terms=frozenset(terms(article.title, lang)),
-        body_terms=Counter(terms(text, lang)),
+        title_terms=frozenset(title_terms),
+        body_terms=Counter(title_terms + terms(article.text, lang)),
         names=name_counts,
         entities=entities,
     )

@@ -66,29 +66,25 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer | None:
     return snowballstemmer.stemmer(algorithm) if algorithm else None
 
 
-_STEM_CACHE: dict[tuple[str, str], str] = {}
-_STEM_CACHE_MAX = 200_000
-
-
-def _stem(word: str, lang: str) -> str:
-    key = (lang, word)
-    stem = _STEM_CACHE.get(key)
-    if stem is None:
-        stemmer = _stemmer(lang)
-        stem = stemmer.stemWord(word) if stemmer else word
-        if len(_STEM_CACHE) >= _STEM_CACHE_MAX:
-            _STEM_CACHE.clear()
-        _STEM_CACHE[key] = stem
-    return stem
+_STEM_CACHE: dict[str, dict[str, str]] = {}
+_STEM_CACHE_MAX = 200_000  # words per language; the cache starts afresh when full
 
 
 def terms(text: str, lang: str) -> list[str]:
     """Stemmed content words of ``text`` in order, stop words removed."""
     stop = STOP_WORDS.get(lang, _ALL_STOP)
+    cache = _STEM_CACHE.get(lang)
+    if cache is None or len(cache) >= _STEM_CACHE_MAX:
+        cache = _STEM_CACHE[lang] = {}
+    stemmer = _stemmer(lang)
     out = []
     for word in _WORD.findall(text.lower()):
-        if word not in stop:
-            out.append(_stem(word, lang))
+        if word in stop:
+            continue
+        stem = cache.get(word)
+        if stem is None:
+            stem = cache[word] = stemmer.stemWord(word) if stemmer else word
+        out.append(stem)
     return out
 
 
