@@ -2,7 +2,8 @@
 redrive`` sends dead-lettered alerts back for delivery."""
 
 from services.alerting.app import build
+from services.alerting.redrive import redrive_main
 from shared.streaming import service_main
 
 if __name__ == "__main__":
-    raise SystemExit(service_main("alerting", None, build))
+    raise SystemExit(service_main("alerting", None, build, {"redrive": redrive_main}))

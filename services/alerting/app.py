@@ -43,7 +43,7 @@ def build(settings: Settings) -> faust.App:
                 raised = []
                 for sub in index.match(update):
                     key = f"{sub.id}|{update.story.id}"
-                    last = sent[key]
+                    last = sent.get(key)
                     kind = policy.decide(sub, update.story, policy.Sent(**last) if last else None)
                     if kind is None:
                         continue

@@ -57,10 +57,11 @@ def alert_id(sub_id: str, story_id: str, revision: int) -> str:
 
 
 def _why(sub: Subscription, update: StoryUpdate) -> tuple[tuple[str, ...], tuple[Mention, ...]]:
-    """The article's entities the query names (all of them if it names none) and snippets."""
+    """Every watched entity the article mentions, those the query names first, each with
+    its first mentions (text, offsets, snippet): what matched and what else is there."""
     present = update.article.entities
     named = sub.compiled.entities & present
-    entities = tuple(sorted(named or present))
+    entities = (*sorted(named), *sorted(present - named))
     mentions: list[Mention] = []
     for entity in entities:
         mine = [m for m in update.article.mentions if m.entity == entity]
@@ -95,7 +96,14 @@ def render(alert: Alert) -> dict[str, Any]:
     by_entity: dict[str, list[dict[str, Any]]] = {e: [] for e in alert.entities}
     for m in alert.mentions:
         by_entity.setdefault(m.entity, []).append(
-            {"alias": m.alias, "text": m.text, "field": m.field, "snippet": m.snippet}
+            {
+                "alias": m.alias,
+                "text": m.text,
+                "field": m.field,
+                "start": m.start,
+                "end": m.end,
+                "snippet": m.snippet,
+            }
         )
     return {
         "type": f"alert.{alert.kind}",

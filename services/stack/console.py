@@ -13,11 +13,12 @@ from services.alerting.signing import InvalidSignature, verify
 
 
 def line(body: dict[str, Any]) -> str:
-    story = body.get("story", {})
-    article = body.get("article", {})
-    entities = ", ".join(e.get("entity", "?") for e in body.get("entities", []))
+    data = body.get("data", {})
+    story = data.get("story", {})
+    article = data.get("article", {})
+    entities = ", ".join(e.get("entity", "?") for e in data.get("matched", []))
     return (
-        f"ALERT {body.get('kind', '?'):<6} {body.get('subscription', '?')}  "
+        f"ALERT {data.get('kind', '?'):<6} {data.get('subscription', '?')}  "
         f"story {story.get('id', '?')} (rev {story.get('revision', '?')}, "
         f"{story.get('size', '?')} articles)  entities: {entities}  "
         f"«{article.get('title', '')}»"

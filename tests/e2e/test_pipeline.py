@@ -90,7 +90,7 @@ async def test_seed_article_becomes_one_alert(broker: EmbeddedBroker, tmp_path: 
     async def hook(request: web.Request) -> web.Response:
         raw = await request.read()
         verify(secret, request.headers, raw)
-        received.append((dict(request.headers), json.loads(raw)))
+        received.append((dict(request.headers), json.loads(raw)["data"]))
         return web.json_response({"ok": True})
 
     hook_app = web.Application()
@@ -169,8 +169,9 @@ async def test_seed_article_becomes_one_alert(broker: EmbeddedBroker, tmp_path: 
     assert body["subscription"] == "musk-and-altman"
     assert body["story"]["id"].startswith("st_")
     article = articles[body["article"]["id"]]
-    mentions = body["mentions"]
-    assert {m["entity"] for m in mentions} == FOUR
+    assert {m["entity"] for m in body["matched"]} == FOUR
+    mentions = [m for e in body["matched"] for m in e["mentions"]]
+    assert {e["entity"] for e in body["matched"] if e["mentions"]} == FOUR
     for m in mentions:
         field = article.title if m["field"] == "title" else article.text
         assert field[m["start"] : m["end"]] == m["text"], m

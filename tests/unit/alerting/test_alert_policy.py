@@ -98,8 +98,9 @@ def test_build_alert(sub_dict: SubDict, update: Update) -> None:
     assert (alert.subscription, alert.kind, alert.story_id) == ("musk-and-altman", "new", "st_9")
     assert (alert.story_revision, alert.story_size, alert.article_id) == (4, 6, "art_7")
     assert alert.article_url == "https://news.example/art_7"
-    assert alert.entities == ("elon_musk", "sam_altman")  # the ones the query names
-    assert {m.entity for m in alert.mentions} == {"elon_musk", "sam_altman"}
+    # the ones the query names first, then the article's other watched entities
+    assert alert.entities == ("elon_musk", "sam_altman", "jensen_huang")
+    assert {m.entity for m in alert.mentions} == {"elon_musk", "sam_altman", "jensen_huang"}
     assert alert.created == NOW
     assert Alert.loads(alert.dumps()) == alert
 
@@ -124,7 +125,13 @@ def test_render(sub_dict: SubDict, update: Update) -> None:
         "size": 6,
     }
     assert data["article"]["url"] == "https://news.example/art_7"
-    assert [m["entity"] for m in data["matched"]] == ["elon_musk", "sam_altman"]
+    assert [m["entity"] for m in data["matched"]] == ["elon_musk", "sam_altman", "jensen_huang"]
+    first = data["matched"][0]["mentions"][0]
+    assert (first["field"], first["start"], first["end"]) == (
+        alert.mentions[0].field,
+        alert.mentions[0].start,
+        alert.mentions[0].end,
+    )
     assert data["matched"][0]["mentions"][0]["snippet"] == "… elon musk said …"
 
 

@@ -1,0 +1,82 @@
+"""``python -m services.alerting redrive``: send dead-lettered alerts back to the alerts
+topic for delivery. Reads ``wirewatch.dead-letters`` as the consumer group
+``wirewatch-redrive`` and commits after re-publishing, so each dead letter is re-driven
+once; a repeat delivery carries the alert's unchanged idempotency key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import structlog
+from aiokafka import AIOKafkaConsumer
+from pydantic import ValidationError
+
+from shared import kafka, logs, topics
+from shared import settings as settings_mod
+from shared.records import Alert, DeadLetter
+
+log = structlog.get_logger(__name__)
+
+
+def redrivable(letter: DeadLetter, subscription: str | None) -> Alert | None:
+    """The alert inside ``letter`` if it is one that may be delivered again."""
+    if letter.topic != topics.ALERTS.name:
+        return None
+    try:
+        alert = Alert.loads(letter.value)
+    except ValidationError:
+        return None
+    if subscription and alert.subscription != subscription:
+        return None
+    return alert
+
+
+async def redrive(subscription: str | None, dry_run: bool, idle_s: float = 2.0) -> int:
+    conf = settings_mod.load()
+    logs.setup(conf, "redrive")
+    consumer = AIOKafkaConsumer(
+        topics.DEAD_LETTERS.name,
+        bootstrap_servers=kafka.require_bootstrap(conf),
+        group_id="wirewatch-redrive",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = kafka.producer(conf)
+    await kafka.retry_connect(conf, "redrive consumer", consumer.start)
+    await kafka.retry_connect(conf, "redrive producer", producer.start)
+    count = 0
+    try:
+        while batch := await consumer.getmany(timeout_ms=int(idle_s * 1000)):
+            for records in batch.values():
+                for rec in records:
+                    try:
+                        letter = DeadLetter.loads(rec.value)
+                    except ValidationError:
+                        continue
+                    alert = redrivable(letter, subscription)
+                    if alert is None:
+                        continue
+                    log.info(
+                        "redrive", alert=alert.id, subscription=alert.subscription, dry_run=dry_run
+                    )
+                    if not dry_run:
+                        await producer.send_and_wait(
+                            topics.ALERTS.name, alert.dumps(), key=alert.subscription.encode()
+                        )
+                    count += 1
+            if not dry_run:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    log.info("redrive_done", alerts=count, dry_run=dry_run)
+    return 0
+
+
+def redrive_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.alerting redrive")
+    parser.add_argument("--subscription", help="only this subscription's alerts")
+    parser.add_argument("--dry-run", action="store_true", help="list, do not re-send or commit")
+    args = parser.parse_args(argv)
+    return asyncio.run(redrive(args.subscription, args.dry_run))
