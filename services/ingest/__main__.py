@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         asyncio.run(app.run(settings))
         return 0
-    return asyncio.run(app.replay(settings, args.archives, args.speed, args.max_gap))
+    return asyncio.run(app.replay(settings, args.archives, args.speed, args.max_gap, args.interval))
 
 
 if __name__ == "__main__":

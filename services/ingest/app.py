@@ -79,7 +79,9 @@ async def run(settings: Settings) -> None:
         log.info("ingest_stopped")
 
 
-async def replay(settings: Settings, archives: list[Path], speed: float, max_gap_s: float) -> int:
+async def replay(
+    settings: Settings, archives: list[Path], speed: float, max_gap_s: float, interval_s: float
+) -> int:
     """Publish the seeds (no archives given) or the given JSONL archives, then exit."""
     logs.setup(settings, "ingest-replay")
     articles: list[Article] = []
@@ -97,11 +99,13 @@ async def replay(settings: Settings, archives: list[Path], speed: float, max_gap
     async def publish(article: Article) -> None:
         await publisher(article)
         REPLAYED.inc()
-        if speed > 0:
+        if speed > 0 or interval_s > 0:
             await publisher.flush()
 
     try:
-        count = await replaying.replay(articles, publish, speed=speed, max_gap_s=max_gap_s)
+        count = await replaying.replay(
+            articles, publish, speed=speed, max_gap_s=max_gap_s, interval_s=interval_s
+        )
         await publisher.flush()
     finally:
         await producer.stop()

@@ -92,9 +92,14 @@ def load_archive(path: Path, now: datetime | None = None) -> Iterator[Article]:
                 raise ArchiveError(f"{path}:{number}: {exc}") from None
 
 
-def delays(published: list[datetime], speed: float, max_gap_s: float) -> list[float]:
-    """Seconds to wait before each article: 0 everywhere when ``speed`` is 0 (as fast
-    as possible); otherwise the publication gap divided by ``speed``, capped."""
+def delays(
+    published: list[datetime], speed: float, max_gap_s: float, interval_s: float = 0.0
+) -> list[float]:
+    """Seconds to wait before each article: a fixed ``interval_s`` when given; else 0
+    everywhere when ``speed`` is 0 (as fast as possible); else the publication gap
+    divided by ``speed``, capped at ``max_gap_s``."""
+    if interval_s > 0 and published:
+        return [0.0] + [interval_s] * (len(published) - 1)
     if speed <= 0 or not published:
         return [0.0] * len(published)
     out = [0.0]
@@ -110,6 +115,7 @@ async def replay(
     *,
     speed: float = 0.0,
     max_gap_s: float = 5.0,
+    interval_s: float = 0.0,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
     """Publish ``articles`` paced by ``speed``; returns how many were published."""

@@ -104,17 +104,18 @@ async def main_async(args: argparse.Namespace) -> int:
             say(f"{proc.name:<9} ready in {ready_s:4.1f}s  metrics: {proc.url('/metrics')}")
         say(f"pipeline ready in {time.monotonic() - t0:.1f}s; logs in {var / 'logs'}")
         if not args.no_replay:
-            replay = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "services.ingest",
-                "replay",
-                "--speed",
-                str(args.speed),
-                env={**os.environ, **env},
-            )
+            argv = ["-m", "services.ingest", "replay", "--speed", str(args.speed)]
+            argv += ["--interval", str(args.interval)]
+            with (var / "logs" / "replay.log").open("ab") as replay_log:
+                replay = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    *argv,
+                    env={**os.environ, **env},
+                    stdout=replay_log,
+                    stderr=replay_log,
+                )
             if await replay.wait() != 0:
-                say("replay failed (see its log lines above)")
+                say(f"replay failed: see {var / 'logs' / 'replay.log'}")
                 return 1
             say("seeds replayed; waiting for alerts (Ctrl-C to stop)")
         if args.timeout:
@@ -140,6 +141,13 @@ async def main_async(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.stack", description=__doc__)
     parser.add_argument("--speed", type=float, default=0.0, help="replay speed (0 = fast)")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=0.5,
+        help="seconds between replayed articles (default 0.5, so the demo keeps their order "
+        "across partitions; 0 = use --speed)",
+    )
     parser.add_argument("--no-replay", action="store_true", help="do not replay the seeds")
     parser.add_argument("--timeout", type=float, default=0.0, help="stop after N seconds")
     parser.add_argument("--exit-after-alerts", type=int, default=0, help="stop after N alerts")
