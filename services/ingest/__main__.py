@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument(
         "--max-gap", type=float, default=5.0, help="longest wait between two articles (s)"
     )
+    rp.add_argument(
+        "--interval",
+        type=float,
+        default=0.0,
+        help="fixed wait between articles (s); overrides --speed",
+    )
     args = parser.parse_args(argv)
     settings = settings_mod.load()
     if args.command == "run":
