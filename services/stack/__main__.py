@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from services.alerting.subscriptions import load_file
+from services.alerting.subscriptions import WebhookChannel, load_file
 from services.stack.console import receiver
 from services.stack.processes import ServiceFailed, ServiceProcess
 from shared import kafka, logs
@@ -35,12 +35,12 @@ def say(text: str) -> None:
 async def main_async(args: argparse.Namespace) -> int:
     conf = settings_mod.load()
     logs.setup(conf.model_copy(update={"log_level": "warning"}), "stack")
-    subs = [s for s in load_file(conf.subscriptions_file) if s.channel.type == "webhook"]
     console = next(
         (
-            s
-            for s in subs
-            if urlsplit(s.channel.url).path == "/alerts"
+            (s, s.channel)
+            for s in load_file(conf.subscriptions_file)
+            if isinstance(s.channel, WebhookChannel)
+            and urlsplit(s.channel.url).path == "/alerts"
             and urlsplit(s.channel.url).hostname == "127.0.0.1"
         ),
         None,
@@ -81,14 +81,13 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         await kafka.ensure_topics(conf)
         if console is not None:
-            runner = web.AppRunner(
-                receiver(console.channel.secret.get_secret_value(), out), access_log=None
-            )
+            sub, hook = console
+            runner = web.AppRunner(receiver(hook.secret.get_secret_value(), out), access_log=None)
             await runner.setup()
-            port = urlsplit(console.channel.url).port or 80
+            port = urlsplit(hook.url).port or 80
             await web.TCPSite(runner, "127.0.0.1", port).start()
-            say(f"console subscriber on {console.channel.url}")
-            say(f"subscription {console.id!r}: {console.query}")
+            say(f"console subscriber on {hook.url}")
+            say(f"subscription {sub.id!r}: {sub.query}")
         ports = {
             "ingest": conf.ingest_port,
             "tagger": conf.tagger_port,

@@ -58,7 +58,7 @@ def build(settings: Settings) -> faust.App:
             metrics.observe(update, len(index))
             await updates.send(key=story.id.encode(), value=update.dumps())
 
-    @app.on_rebalance_complete.connect
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # faust's stub wants a sync signature
     async def _rebalanced(sender: Any, **kwargs: Any) -> None:
         restored["done"] = False
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import faust
 import structlog
-from services.tagger.watch import WatchlistReloader
 
 from services.tagger import metrics
+from services.tagger.watch import WatchlistReloader
 from shared import topics
 from shared.records import Article, TaggedArticle
 from shared.settings import Settings
