@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     tagger_port: int = Field(8082, ge=0, le=65535)
     stories_port: int = Field(8083, ge=0, le=65535)
     alerting_port: int = Field(8084, ge=0, le=65535)
+    dashboard_port: int = Field(8085, ge=0, le=65535)
 
     # Files -----------------------------------------------------------------
     data_dir: Path = ROOT / "var"

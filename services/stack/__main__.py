@@ -25,7 +25,7 @@ from shared import kafka, logs
 from shared import settings as settings_mod
 from shared.broker import EmbeddedBroker
 
-ORDER = ("tagger", "stories", "alerting", "ingest")
+ORDER = ("tagger", "stories", "alerting", "dashboard", "ingest")
 
 
 def say(text: str) -> None:
@@ -93,6 +93,7 @@ async def main_async(args: argparse.Namespace) -> int:
             "tagger": conf.tagger_port,
             "stories": conf.stories_port,
             "alerting": conf.alerting_port,
+            "dashboard": conf.dashboard_port,
         }
         for name in ORDER:
             procs.append(

@@ -19,12 +19,14 @@ SERVICES = {
     "stories": ["-m", "services.stories", "worker"],
     "alerting": ["-m", "services.alerting", "worker"],
     "ingest": ["-m", "services.ingest", "run"],
+    "dashboard": ["-m", "services.dashboard", "worker"],
 }
 PORT_SETTING = {
     "ingest": "WIREWATCH_INGEST_PORT",
     "tagger": "WIREWATCH_TAGGER_PORT",
     "stories": "WIREWATCH_STORIES_PORT",
     "alerting": "WIREWATCH_ALERTING_PORT",
+    "dashboard": "WIREWATCH_DASHBOARD_PORT",
 }
 
 
