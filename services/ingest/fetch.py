@@ -63,6 +63,7 @@ class Fetched:
     status: int
     body: bytes = b""
     content_type: str | None = None
+    content_location: str | None = None  # resolved against ``url``: the base for relative links
     validators: Validators = field(default_factory=Validators)
     max_age_s: float | None = None
     wire_bytes: int = 0
@@ -128,6 +129,16 @@ def parse_max_age(cache_control: str | None) -> float | None:
         return 0.0
     ages = [float(m.group(2)) for m in _MAX_AGE.finditer(cache_control)]
     return max(ages) if ages else None
+
+
+def _content_location(url: str, headers: httpx.Headers) -> str | None:
+    value = headers.get("content-location")
+    if not value:
+        return None
+    try:
+        return urljoin(url, value.strip())
+    except ValueError:
+        return None
 
 
 def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
@@ -211,6 +222,7 @@ async def _exchange(
                 status=status,
                 body=body,
                 content_type=response.headers.get("content-type"),
+                content_location=_content_location(current, response.headers),
                 validators=Validators(
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),

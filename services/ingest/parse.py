@@ -121,9 +121,9 @@ def parse_feed(
         problem = f"{type(exc).__name__}: {exc}" if exc else "malformed"
     entries = tuple(_entry(e) for e in result.get("entries") or [])
     version = _str(result.get("version"))
-    if not entries and not version:
-        raise ParseError("not_a_feed", f"not a feed ({problem or 'no RSS/Atom root'})")
     feed = result.get("feed") or {}
+    if not entries and not version and (problem or not feed):
+        raise ParseError("not_a_feed", f"not a feed ({problem or 'no RSS/Atom root'})")
     meta = FeedMeta(
         url=feed_url,
         title=_str(feed.get("title")),

@@ -72,7 +72,8 @@ Normalised = list[tuple[Article | str, LeanMinHash | None]]
 def _parse_and_normalise(fetched: Fetched, feed: FeedConfig, at: datetime) -> Normalised:
     """CPU work of one feed (run in a worker thread): parse, normalise, sign."""
     parsed = parse_feed(
-        fetched.body, feed.url, final_url=fetched.url, content_type=fetched.content_type,
+        fetched.body, feed.url, final_url=fetched.content_location or fetched.url,
+        content_type=fetched.content_type,
         name=feed.name,
     )  # fmt: skip
     out: Normalised = []
