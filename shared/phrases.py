@@ -61,7 +61,10 @@ _SCAN_SPACE |= dict.fromkeys("\u2028\u2029", " ")
 _SCAN_REPLACE: tuple[tuple[str, str], ...] = tuple(
     (src, _SCAN_SPACE.get(dst, dst)) for src, dst in (_FOLD | _SCAN_SPACE).items()
 )
-_ASTRAL_LIMIT = 0x30000  # characters above are always normalised the slow way
+# Wide punctuation and symbols common in news text (euro, bullet, ellipsis, arrows ...).
+_WIDE_NON_WORD = "\u20ac\u2022\u2026\u2122\u2192\u2190\u2030\u2020\u2021\u25cf\u25aa\u2606\u2605"
+# Planes whose characters can change under NFKC or casefold (the others cannot).
+_PLANES = (range(0x80, 0x30000), range(0xE0000, 0xE1000))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,7 @@ def _tables() -> _Tables:
     unstable: set[str] = set(_DELETE)
     glue: set[str] = set()
     uppers: dict[str, list[str]] = {}
-    for cp in range(0x80, _ASTRAL_LIMIT):
+    for cp in (cp for plane in _PLANES for cp in plane):
         char = chr(cp)
         if unicodedata.combining(char):
             glue.add(char)
@@ -123,17 +126,25 @@ def _tables() -> _Tables:
 
 
 def _char_class(chars: Iterable[str]) -> re.Pattern[str]:
-    """A regex matching runs of ``chars`` or of any character above ``_ASTRAL_LIMIT``."""
+    """A regex matching runs of ``chars`` (BMP and astral classes kept apart, so that
+    the BMP class compiles to a lookup table)."""
+
+    def body(points: list[int]) -> str:
+        ranges: list[list[int]] = []
+        for cp in points:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+        return "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
     points = sorted(map(ord, chars))
-    ranges: list[list[int]] = []
-    for cp in points:
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    ranges.append([_ASTRAL_LIMIT, 0x10FFFF])
-    body = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
-    return re.compile(f"[{body}]+")
+    parts = [
+        f"[{body(group)}]+"
+        for group in ([p for p in points if p < 0x10000], [p for p in points if p >= 0x10000])
+        if group
+    ]
+    return re.compile("|".join(parts) or "(?!)")
 
 
 @cache
@@ -189,14 +200,14 @@ def _clusters(text: str, start: int, end: int) -> Iterable[tuple[int, int]]:
 
 def _fold(
     text: str,
-    unstable: re.Pattern[str],
+    runs: list[tuple[int, int]],
     gap: Callable[[str], str],
     cluster: Callable[[str], str],
 ) -> tuple[str, list[_Piece] | None]:
-    """Fold ``text``: ``gap`` (length-preserving) between runs of ``unstable`` characters,
-    ``cluster`` on each unstable run, cluster by cluster. Pieces map back to ``text``;
-    ``None`` means the folded text lines up with the original character for character."""
-    if unstable.search(text) is None:
+    """Fold ``text``: ``gap`` (length-preserving) between ``runs`` of unstable characters,
+    ``cluster`` on each run, cluster by cluster. Pieces map back to ``text``; ``None``
+    means the folded text lines up with the original character for character."""
+    if not runs:
         return gap(text), None
     parts: list[str] = []
     pieces: list[_Piece] = []
@@ -209,10 +220,9 @@ def _fold(
             pieces.append((folded, start, len(out), length))
             folded += len(out)
 
-    for match in unstable.finditer(text):
-        start, end = match.span()
+    for run_start, end in runs:
+        start = run_start - 1 if run_start > pos else run_start  # the char before may combine
         if start > pos:
-            start -= 1  # the character before may combine with the run
             add(gap(text[pos:start]), pos, start - pos)
         for a, b in _clusters(text, start, end):
             add(cluster(text[a:b]), a, b - a)
@@ -241,7 +251,8 @@ def normalise(text: str) -> tuple[str, list[int]]:
     ``e`` falling inside one original character's expansion ("ß" → "ss") maps to the end
     of that character.
     """
-    out, pieces = _fold(text, _unstable_re(), _gap_exact, _exact)
+    runs = [m.span() for m in _unstable_re().finditer(text)]
+    out, pieces = _fold(text, runs, _gap_exact, _exact)
     if pieces is None:
         return out, list(range(len(text)))
     offsets: list[int] = []
@@ -311,12 +322,16 @@ class PhraseIndex:
             )
             count += 1
         self._count = count
+        self._prepare(grouped)
         self._automaton = ahocorasick.Automaton()
         for pattern, entries in grouped.items():
-            self._automaton.add_word(pattern, (len(pattern), tuple(entries)))
+            payload = (len(pattern), tuple(entries))
+            self._automaton.add_word(pattern, payload)
+            if "ss" in pattern and self._sharp_s_neutral:
+                variant = pattern.replace("ss", "ß")
+                self._automaton.add_word(variant, (len(variant), payload[1]))
         if grouped:
             self._automaton.make_automaton()
-        self._prepare(grouped)
 
     def _prepare(self, grouped: dict[str, list[_Entry]]) -> None:
         """Decide which unusual characters can change a match, for the fast fold."""
@@ -325,18 +340,45 @@ class PhraseIndex:
         ]
         alphabet = set("".join(words))
         joined = "\0".join(words)
+        # "ß" folds to "ss": phrases with "ss" get a "ß" variant, so "ß" can stay as it is
+        # unless a suffix makes an "ss" across the end of a phrase.
+        self._sharp_s_neutral = all(
+            (p + s).count("ss") == p.count("ss")
+            for p, entries in grouped.items()
+            for e in entries
+            for s in e.suffixes
+        )
         tables = _tables()
         relevant = set(_DELETE | tables.glue)
         for char, out, moves_boundary in _unstable_folds():
             if moves_boundary:
                 relevant.add(char)  # folding would move a word boundary
+            elif char == "ß" and self._sharp_s_neutral:
+                continue
             elif not alphabet.isdisjoint(out) and not (
                 _is_word(char) and len(out) > 1 and out not in joined
             ):
-                # A run of letters ("ß" -> "ss") can only matter inside a phrase that
+                # A run of letters ("ﬁ" -> "fi") can only matter inside a phrase that
                 # contains the whole run: a hit cannot start or end inside a word.
                 relevant.add(char)
-        self._relevant = _char_class(relevant)
+        self._relevant_re = _char_class(relevant)
+        self._bmp_relevant_re = _char_class(c for c in relevant if ord(c) < 0x10000)
+        self._latin1_relevant = tuple(sorted(c for c in relevant if ord(c) < 0x100))
+        # Common wide characters that cannot change a match become a Latin-1 non-word
+        # character, so that most news text stays one byte per character.
+        placeholders = tuple(
+            (c, "\u00a4") for c in _WIDE_NON_WORD if c not in relevant and c not in alphabet
+        )
+        self._scan_replace = _SCAN_REPLACE + placeholders
+        self._wide = tuple((c, d) for c, d in self._scan_replace if ord(c) > 0xFF)
+        self._wide_re = re.compile("[" + "".join(re.escape(c) for c, _ in self._wide) + "]")
+        self._narrow = tuple((c, d) for c, d in self._scan_replace if ord(c) <= 0xFF)
+        # One byte table for text that fits Latin-1: the narrow folds plus ASCII lower case.
+        table = bytearray(range(256))
+        table[ord("A") : ord("Z") + 1] = bytes(range(ord("a"), ord("z") + 1))
+        for c, d in self._narrow:
+            table[ord(c)] = ord(d)
+        self._bytes_table = bytes(table)
         self._case_pairs = tuple(
             (upper, lower)
             for lower in sorted(c for c in alphabet if not c.isascii())
@@ -347,14 +389,60 @@ class PhraseIndex:
         return self._count
 
     def _gap(self, text: str) -> str:
-        text = _ascii_lower(_replace_all(text, _SCAN_REPLACE))
-        return _replace_all(text, self._case_pairs) if self._case_pairs else text
+        """Fold text free of relevant characters (same length)."""
+        folded = self._fold_plain(text, check=False)
+        assert folded is not None  # without the check there is always a result
+        return folded
+
+    def _fold_plain(self, text: str, *, check: bool = True) -> str | None:
+        """Fold ``text`` one character for one (folds, ASCII lower case, case pairs), or
+        return ``None`` when ``check`` finds a relevant character (slow fold needed)."""
+        if not text.isascii() and self._wide_re.search(text):
+            text = _replace_all(text, self._wide)
+        try:
+            raw = text.encode("latin-1")
+        except UnicodeEncodeError:
+            if check and (
+                len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
+                or self._bmp_relevant_re.search(text)
+            ):
+                return None  # astral or relevant characters: the slow fold sorts them out
+            folded = _ascii_lower(_replace_all(text, self._narrow))
+        else:
+            if check and any(c in text for c in self._latin1_relevant):
+                return None
+            folded = raw.translate(self._bytes_table).decode("latin-1")
+        return _replace_all(folded, self._case_pairs) if self._case_pairs else folded
+
+    def _runs(self, text: str) -> list[tuple[int, int]]:
+        """Where the relevant characters are, as runs ``(start, end)``."""
+        try:
+            _replace_all(text, self._scan_replace).encode("latin-1")
+        except UnicodeEncodeError:
+            return [m.span() for m in self._relevant_re.finditer(text)]
+        positions = sorted(i for char in self._latin1_relevant for i in _positions(text, char))
+        runs: list[tuple[int, int]] = []
+        for i in positions:
+            if runs and runs[-1][1] == i:
+                runs[-1] = (runs[-1][0], i + 1)
+            else:
+                runs.append((i, i + 1))
+        return runs
 
     def find(self, text: str) -> list[PhraseHit]:
         """Every whole-word hit of every phrase in ``text``, ordered by (start, -end, key)."""
         if not self._count or not text:
             return []
-        scan, pieces = _fold(text, self._relevant, self._gap, _scan_exact)
+        scan = self._fold_plain(text)
+        if scan is not None:
+            hits = self._scan(text, scan, None)
+        else:
+            scan, pieces = _fold(text, self._runs(text), self._gap, _scan_exact)
+            hits = self._scan(text, scan, pieces)
+        hits.sort(key=lambda h: (h.start, -h.end, h.key))
+        return hits
+
+    def _scan(self, text: str, scan: str, pieces: list[_Piece] | None) -> list[PhraseHit]:
         starts = [p[0] for p in pieces] if pieces is not None else []
         size = len(scan)
         hits: list[PhraseHit] = []
@@ -375,8 +463,14 @@ class PhraseIndex:
                 if entry.cased is not None and _cased(text[ostart:oname]) != entry.cased:
                     continue
                 hits.append(PhraseHit(entry.key, ostart, oend))
-        hits.sort(key=lambda h: (h.start, -h.end, h.key))
         return hits
+
+
+def _positions(text: str, char: str) -> Iterable[int]:
+    at = text.find(char)
+    while at != -1:
+        yield at
+        at = text.find(char, at + 1)
 
 
 def _suffix_end(scan: str, end: int, suffixes: tuple[str, ...], size: int) -> int | None:
