@@ -47,8 +47,9 @@ class Limits:
     term_keys, title_keys, name_keys = 12, 8, 10  # what a story is posted under
     query_terms, query_names = 20, 12  # what an article looks up
     scan = 32  # newest story ids read per key
-    candidates = 8  # stories scored in full per article
-    candidate_floor = 0.25  # ... if their index overlap is at least this share of the best
+    budget = 160  # story ids read per lookup, all keys together
+    candidates = 6  # stories scored in full per article
+    candidate_floor = 0.3  # ... if their index overlap is at least this share of the best
     link_candidates = 3
     links = 16
     top_terms = 10
@@ -156,9 +157,10 @@ class StoryIndex:
     ) -> tuple[Story | None, float]:
         query = dict(_first(body, Limits.query_terms))
         query.update(title)
-        scores = vocab.term_postings.score(query.items(), Limits.scan)
+        ordered = sorted(query.items(), key=_score, reverse=True)  # rarest first
+        scores = vocab.term_postings.score(ordered, Limits.scan, Limits.budget)
         for story_id, weight in vocab.name_postings.score(
-            _first(names, Limits.query_names), Limits.scan
+            _first(names, Limits.query_names), Limits.scan, Limits.budget // 2
         ).items():
             scores[story_id] = scores.get(story_id, 0.0) + weight
         if not scores:
@@ -287,7 +289,7 @@ class StoryIndex:
             if not neutral:
                 continue
             query = [(name, w) for w, name in heapq.nlargest(Limits.name_keys, neutral)]
-            scores = other_vocab.name_postings.score(query, Limits.scan)
+            scores = other_vocab.name_postings.score(query, Limits.scan, Limits.budget // 2)
             for other_id, _ in heapq.nlargest(Limits.link_candidates, scores.items(),
                                               key=_score):
                 other = self._stories[other_id]

@@ -37,17 +37,28 @@ class Postings:
                 if not posting:
                     del lists[key]
 
-    def score(self, weighted_keys: Iterable[tuple[str, float]], scan: int) -> dict[str, float]:
-        """Sum of key weights per story, over the ``scan`` newest ids of each key."""
+    def score(
+        self, weighted_keys: Iterable[tuple[str, float]], scan: int, budget: int
+    ) -> dict[str, float]:
+        """Sum of key weights per story, over the ``scan`` newest ids of each key.
+
+        Keys are read in the order given (heaviest first) until ``budget`` ids in all
+        have been read, so a lookup costs at most ``budget`` steps however many
+        stories share the article's commonest features.
+        """
         scores: dict[str, float] = {}
         lists = self._lists
         get = scores.get
         for key, weight in weighted_keys:
+            if budget <= 0:
+                break
             posting = lists.get(key)
             if posting is None:
                 continue
-            ids = reversed(posting) if len(posting) > scan else posting
-            for story_id in islice(ids, scan):
+            take = min(scan, budget)
+            budget -= min(take, len(posting))
+            ids = reversed(posting) if len(posting) > take else posting
+            for story_id in islice(ids, take):
                 scores[story_id] = get(story_id, 0.0) + weight
         return scores
 
