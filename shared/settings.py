@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
 
     # Stories ---------------------------------------------------------------
-    story_threshold: float = Field(0.25, gt=0, le=1)
+    story_threshold: float = Field(0.35, gt=0, le=1)
     story_dormant_after_s: float = Field(3 * 24 * 3600.0, gt=0)
 
     # Alerting --------------------------------------------------------------

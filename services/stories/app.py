@@ -31,15 +31,23 @@ def build(settings: Settings) -> faust.App:
         dormant_after=timedelta(seconds=settings.story_dormant_after_s),
     )
     restored = {"done": False}
+    clock = {"now": datetime.min.replace(tzinfo=UTC)}
+
+    def stream_time(published: datetime) -> datetime:
+        """Event time: the latest publication time seen, never ahead of the wall clock.
+        Dormancy follows the stream, so a replayed archive groups like live news."""
+        clock["now"] = max(clock["now"], min(published, datetime.now(UTC)))
+        return clock["now"]
 
     def restore() -> None:
-        now = datetime.now(UTC)
         count = 0
         for _, state in table.items():
             if state:
                 index.load(state)
                 count += 1
-        index.expire(now)
+        latest = max((s.last_seen for s in index.stories()), default=None)
+        if latest is not None:
+            index.expire(stream_time(latest))
         restored["done"] = True
         log.info("stories_restored", stories=count, live=len(index))
 
@@ -49,7 +57,7 @@ def build(settings: Settings) -> faust.App:
             if not restored["done"]:
                 restore()
             try:
-                story, is_new = index.assign(article, datetime.now(UTC))
+                story, is_new = index.assign(article, stream_time(article.article.published))
                 table[story.id] = index.export(story.id)
             except Exception as exc:
                 await dead_letter(dlq, event, f"story assignment failed: {exc!r}")
