@@ -12,9 +12,9 @@ Flow: ``Article`` (ingest) → ``TaggedArticle`` (tagger) → ``StoryUpdate`` (s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -23,11 +23,15 @@ __all__ = [
     "Alert",
     "Article",
     "DeadLetter",
+    "Digest",
     "Mention",
     "Record",
+    "RetryEnvelope",
     "StorySummary",
     "StoryUpdate",
+    "SubscriptionChange",
     "TaggedArticle",
+    "Tick",
     "ValidationError",
 ]
 
@@ -148,3 +152,45 @@ class DeadLetter(Record):
     reason: str
     value: str
     failed_at: datetime
+
+
+class SubscriptionChange(Record):
+    """A subscription created or changed through the API, on the compacted subscriptions
+    topic (key: subscription id; a deletion is a tombstone, a null value). ``subscription``
+    is the mapping ``services.alerting.subscriptions.validate`` accepts, secrets included:
+    the topic is as sensitive as the subscription file."""
+
+    id: str
+    subscription: dict[str, Any]
+    changed: datetime
+
+
+class Digest(Record):
+    """Every alert one digest subscription collected in one window, sent as one message
+    (key: subscription id). ``id`` (subscription × window start) is its idempotency key."""
+
+    id: str
+    kind: Literal["digest"] = "digest"
+    subscription: str
+    window_start: datetime
+    window_end: datetime
+    alerts: tuple[Alert, ...]
+    created: datetime
+
+
+class RetryEnvelope(Record):
+    """An alert (or digest) waiting for its next delivery attempt, on the retry topic
+    (key: subscription id). ``attempt`` is the number of the attempt still to make
+    (1-based); it is not made before ``not_before``."""
+
+    alert: Annotated[Alert | Digest, Field(discriminator="kind")]
+    attempt: int = Field(ge=1)
+    not_before: datetime
+    last_error: str = ""
+
+
+class Tick(Record):
+    """A clock tick, sent to every partition of the tick topic so that scheduled work
+    (due retries, digests) runs inside stream processing (key: none)."""
+
+    at: datetime

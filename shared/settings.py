@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,46 @@ class Settings(BaseSettings):
     delivery_attempts: int = Field(8, ge=1)
     delivery_backoff_s: float = Field(1.0, gt=0)
     delivery_timeout_s: float = Field(10.0, gt=0)
-    api_tokens: list[SecretStr] = Field(default_factory=list)
+    api_tokens: list[SecretStr] = Field(
+        default_factory=list,
+        description="Bearer tokens allowed to change subscriptions through the API (JSON "
+        "list). Empty: every write is refused.",
+    )
+    delivery_schedule_s: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        min_length=1,
+        description="Waits after failed attempt 1, 2, … (JSON list; the last repeats up to "
+        "DELIVERY_ATTEMPTS). Default as Svix: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.",
+    )
+    delivery_jitter: float = Field(0.1, ge=0, lt=1, description="± fraction added to each wait.")
+    delivery_retry_after_cap_s: float = Field(
+        3600.0, gt=0, description="Longest Retry-After a receiver may ask for."
+    )
+    alerting_tick_s: float = Field(
+        1.0, gt=0, description="How often due retries and digests are looked for."
+    )
+    subscriptions_reload_s: float = Field(
+        2.0, gt=0, description="How often the subscription file is checked for changes."
+    )
+    api_write_wait_s: float = Field(
+        5.0, gt=0, description="How long an API write waits to be applied by its own worker."
+    )
+    smtp_host: str = Field("", description="SMTP relay for email channels. Empty: no email.")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_sender: str = "wirewatch@localhost"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool | None = Field(
+        None, description="STARTTLS: true requires it, false never, unset if offered."
+    )
+    smtp_use_tls: bool = Field(False, description="Implicit TLS from the first byte (port 465).")
+
+    @field_validator("delivery_schedule_s")
+    @classmethod
+    def _schedule(cls, value: list[float]) -> list[float]:
+        if any(wait <= 0 for wait in value):
+            raise ValueError("every wait must be > 0 seconds")
+        return value
 
     # Logging ---------------------------------------------------------------
     log_level: Literal["debug", "info", "warning", "error"] = "info"

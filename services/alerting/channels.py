@@ -43,7 +43,7 @@ from services.alerting.subscriptions import (
     Subscription,
     WebhookChannel,
 )
-from shared.records import Alert
+from shared.records import Alert, Digest
 from shared.urlsafety import check_url, resolve
 
 __all__ = ["Outcome", "SmtpSettings", "apprise_targets", "send"]
@@ -95,7 +95,7 @@ async def _guard(url: str, allow_hosts: Sequence[str]) -> Outcome | None:
 
 
 async def send(
-    alert: Alert,
+    alert: Alert | Digest,
     sub: Subscription,
     *,
     http: httpx.AsyncClient,
@@ -120,7 +120,10 @@ async def send(
 
 
 async def _webhook(
-    alert: Alert, channel: WebhookChannel, http: httpx.AsyncClient, allow_hosts: Sequence[str]
+    alert: Alert | Digest,
+    channel: WebhookChannel,
+    http: httpx.AsyncClient,
+    allow_hosts: Sequence[str],
 ) -> Outcome:
     refused = await _guard(channel.url, allow_hosts)
     if refused is not None:
@@ -150,7 +153,7 @@ async def _webhook(
 # --- email ---------------------------------------------------------------------------------
 
 
-def email_message(alert: Alert, to: Sequence[str], sender: str) -> EmailMessage:
+def email_message(alert: Alert | Digest, to: Sequence[str], sender: str) -> EmailMessage:
     subject, text = render_text(alert)
     msg = EmailMessage()
     msg["Subject"] = subject
@@ -163,7 +166,7 @@ def email_message(alert: Alert, to: Sequence[str], sender: str) -> EmailMessage:
 
 
 async def _email(
-    alert: Alert, channel: EmailChannel, smtp: SmtpSettings | None, timeout: float
+    alert: Alert | Digest, channel: EmailChannel, smtp: SmtpSettings | None, timeout: float
 ) -> Outcome:
     if smtp is None:
         return Outcome("final", "email channel: no SMTP relay configured")
@@ -234,7 +237,7 @@ def _notify(plugin: Any, title: str, body: str) -> tuple[bool, str]:
 
 
 async def _apprise(
-    alert: Alert, channel: AppriseChannel, allow_hosts: Sequence[str], timeout: float
+    alert: Alert | Digest, channel: AppriseChannel, allow_hosts: Sequence[str], timeout: float
 ) -> Outcome:
     import apprise  # noqa: PLC0415 - heavy import (hundreds of plugins), only when used
 

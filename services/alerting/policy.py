@@ -13,9 +13,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.alerting.subscriptions import Subscription
-from shared.records import Alert, Mention, StorySummary, StoryUpdate
+from shared.records import Alert, Digest, Mention, StorySummary, StoryUpdate
 
-__all__ = ["Sent", "alert_id", "build_alert", "decide", "render", "render_text"]
+__all__ = [
+    "Sent",
+    "alert_id",
+    "build_alert",
+    "decide",
+    "render",
+    "render_digest",
+    "render_digest_text",
+    "render_text",
+]
 
 Kind = Literal["new", "update"]
 MENTIONS_PER_ENTITY = 2
@@ -91,8 +100,10 @@ def build_alert(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetim
     )
 
 
-def render(alert: Alert) -> dict[str, Any]:
+def render(alert: Alert | Digest) -> dict[str, Any]:
     """The JSON body a webhook receives (Standard Webhooks shape: type, timestamp, data)."""
+    if isinstance(alert, Digest):
+        return render_digest(alert)
     by_entity: dict[str, list[dict[str, Any]]] = {e: [] for e in alert.entities}
     for m in alert.mentions:
         by_entity.setdefault(m.entity, []).append(
@@ -136,8 +147,10 @@ def _one_line(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def render_text(alert: Alert) -> tuple[str, str]:
+def render_text(alert: Alert | Digest) -> tuple[str, str]:
     """(subject, plain-text body) for email and Apprise. The subject is one line."""
+    if isinstance(alert, Digest):
+        return render_digest_text(alert)
     headline = _one_line(alert.story_headline, SUBJECT_CHARS)
     if alert.kind == "new":
         subject = f"[wirewatch] New story: {headline}"
@@ -163,3 +176,43 @@ def render_text(alert: Alert) -> tuple[str, str]:
             lines.append(f"- {entity}{shown}")
     lines += ["", f"Alert id: {alert.id}"]
     return subject, "\n".join(lines) + "\n"
+
+
+def render_digest(digest: Digest) -> dict[str, Any]:
+    """A digest's webhook body: each story's latest alert, as ``render`` gives it."""
+    return {
+        "type": "alert.digest",
+        "timestamp": digest.created.isoformat(),
+        "data": {
+            "id": digest.id,
+            "kind": "digest",
+            "subscription": digest.subscription,
+            "window": {
+                "start": digest.window_start.isoformat(),
+                "end": digest.window_end.isoformat(),
+            },
+            "stories": [render(alert)["data"] for alert in digest.alerts],
+        },
+    }
+
+
+def render_digest_text(digest: Digest) -> tuple[str, str]:
+    count = len(digest.alerts)
+    stories = "story" if count == 1 else "stories"
+    subject = f"[wirewatch] Digest: {count} {stories} for {digest.subscription}"
+    lines = [
+        f'Digest for subscription "{digest.subscription}", '
+        f"{digest.window_start.isoformat()} to {digest.window_end.isoformat()}",
+        "",
+    ]
+    for alert in digest.alerts:
+        label = "New" if alert.kind == "new" else f"Update ({alert.story_size} articles)"
+        lines += [
+            f"- {label}: {_one_line(alert.story_headline, 300)}",
+            f"  {_one_line(alert.article_title, 300)}",
+            f"  {alert.article_url}",
+        ]
+        if alert.entities:
+            lines.append(f"  Entities: {', '.join(alert.entities)}")
+    lines += ["", f"Digest id: {digest.id}"]
+    return _one_line(subject, SUBJECT_CHARS + 30), "\n".join(lines) + "\n"

@@ -1,30 +1,35 @@
-"""``python -m services.alerting redrive``: send dead-lettered alerts back to the alerts
-topic for delivery. Reads ``wirewatch.dead-letters`` as the consumer group
+"""``python -m services.alerting redrive``: send dead-lettered alerts (and digests) back
+for delivery. Reads ``wirewatch.dead-letters`` as the consumer group
 ``wirewatch-redrive`` and commits after re-publishing, so each dead letter is re-driven
-once; a repeat delivery carries the alert's unchanged idempotency key."""
+once. A re-driven alert goes to the retry topic as attempt 1, due now: it is delivered on
+the next tick with the full retry schedule ahead of it, and keeps its idempotency key."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime
 
 import structlog
 from aiokafka import AIOKafkaConsumer
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from shared import kafka, logs, topics
 from shared import settings as settings_mod
-from shared.records import Alert, DeadLetter
+from shared.records import Alert, DeadLetter, Digest, RetryEnvelope
 
 log = structlog.get_logger(__name__)
 
+_SOURCES = frozenset({topics.ALERTS.name, topics.ALERTS_RETRY.name})
+_PAYLOAD: TypeAdapter[Alert | Digest] = TypeAdapter(Alert | Digest)
 
-def redrivable(letter: DeadLetter, subscription: str | None) -> Alert | None:
-    """The alert inside ``letter`` if it is one that may be delivered again."""
-    if letter.topic != topics.ALERTS.name:
+
+def redrivable(letter: DeadLetter, subscription: str | None) -> Alert | Digest | None:
+    """The alert or digest inside ``letter`` if it is one that may be delivered again."""
+    if letter.topic not in _SOURCES:
         return None
     try:
-        alert = Alert.loads(letter.value)
+        alert = _PAYLOAD.validate_json(letter.value)
     except ValidationError:
         return None
     if subscription and alert.subscription != subscription:
@@ -35,6 +40,7 @@ def redrivable(letter: DeadLetter, subscription: str | None) -> Alert | None:
 async def redrive(subscription: str | None, dry_run: bool, idle_s: float = 2.0) -> int:
     conf = settings_mod.load()
     logs.setup(conf, "redrive")
+    await kafka.ensure_topics(conf, (topics.DEAD_LETTERS, topics.ALERTS_RETRY))
     consumer = AIOKafkaConsumer(
         topics.DEAD_LETTERS.name,
         bootstrap_servers=kafka.require_bootstrap(conf),
@@ -61,8 +67,13 @@ async def redrive(subscription: str | None, dry_run: bool, idle_s: float = 2.0) 
                         "redrive", alert=alert.id, subscription=alert.subscription, dry_run=dry_run
                     )
                     if not dry_run:
+                        envelope = RetryEnvelope(
+                            alert=alert, attempt=1, not_before=datetime.now(UTC)
+                        )
                         await producer.send_and_wait(
-                            topics.ALERTS.name, alert.dumps(), key=alert.subscription.encode()
+                            topics.ALERTS_RETRY.name,
+                            envelope.dumps(),
+                            key=alert.subscription.encode(),
                         )
                     count += 1
             if not dry_run:

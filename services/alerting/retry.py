@@ -6,16 +6,22 @@ URL that redirects is misconfigured). ``backoff`` is exponential with full jitte
 (AWS Architecture Blog, "Exponential Backoff And Jitter"): attempt ``n`` (1-based) waits
 a uniform random time in ``[0, min(cap, base * 2**(n-1))]``. ``retry_after`` reads a
 ``Retry-After`` header (seconds or HTTP-date); the caller waits at least that long.
+
+``scheduled_wait`` is the long-horizon schedule the retry topic uses (as Stripe and Svix
+do): failed attempt ``n`` waits ``schedule[n-1]`` (the last entry repeats) with ± a
+``jitter`` fraction, but at least the receiver's ``Retry-After`` up to a cap.
+``attempts_left`` says whether another attempt is allowed.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
-__all__ = ["backoff", "classify", "retry_after"]
+__all__ = ["attempts_left", "backoff", "classify", "retry_after", "scheduled_wait"]
 
 Status = Literal["ok", "retry", "final"]
 _RETRY = frozenset({408, 429})
@@ -27,6 +33,31 @@ def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> flo
         raise ValueError(f"attempt must be >= 1, not {attempt}")
     ceiling = cap if attempt > 64 else min(cap, base * 2.0 ** (attempt - 1))
     return rng.uniform(0.0, ceiling)
+
+
+def scheduled_wait(
+    attempt: int,
+    schedule: Sequence[float],
+    *,
+    jitter: float,
+    rng: random.Random,
+    retry_after: float | None = None,
+    retry_after_cap: float = 3600.0,
+) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based) on a fixed schedule."""
+    if attempt < 1:
+        raise ValueError(f"attempt must be >= 1, not {attempt}")
+    if not schedule:
+        raise ValueError("the schedule is empty")
+    base = schedule[min(attempt, len(schedule)) - 1]
+    wait = base * (1.0 + rng.uniform(-jitter, jitter)) if jitter else base
+    asked = min(retry_after, retry_after_cap) if retry_after is not None else 0.0
+    return max(wait, asked, 0.0)
+
+
+def attempts_left(attempt: int, max_attempts: int) -> bool:
+    """True if failed attempt ``attempt`` may be followed by another one."""
+    return attempt < max_attempts
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:
