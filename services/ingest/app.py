@@ -22,7 +22,7 @@ REPLAYED = Counter("wirewatch_ingest_replayed_articles_total", "Articles publish
 
 
 class KafkaPublisher:
-    """Publishes articles keyed by id. ``wait=True`` returns only once the broker
+    """Publishes articles keyed by feed. ``wait=True`` returns only once the broker
     acknowledged (the poller marks an article seen only after that); ``wait=False``
     pipelines sends and waits per batch (replay)."""
 
@@ -33,7 +33,9 @@ class KafkaPublisher:
         self._pending: list[asyncio.Future[object]] = []
 
     async def __call__(self, article: Article) -> None:
-        key, value = article.id.encode(), article.dumps()
+        # Keyed by feed: one feed's items stay in order through the tagger, so the
+        # article that breaks a story founds it (ids are unique; dedup is ingest's job).
+        key, value = article.feed.encode(), article.dumps()
         if self._wait:
             await self._producer.send_and_wait(topics.ARTICLES.name, value, key=key)
             return

@@ -91,6 +91,15 @@ def _host(url: str) -> str:
         return ""
 
 
+def oldest_first(items: Normalised) -> Normalised:
+    """Feeds list newest first; publish oldest first so a story's first report founds
+    it. Skipped entries (reason strings) come first, in feed order."""
+    skipped = [pair for pair in items if isinstance(pair[0], str)]
+    articles = [pair for pair in items if not isinstance(pair[0], str)]
+    articles.sort(key=lambda pair: pair[0].published)  # type: ignore[union-attr]  # strings filtered out above
+    return skipped + articles
+
+
 class Ingestor:
     def __init__(
         self,
@@ -211,7 +220,7 @@ class Ingestor:
         except ParseError as exc:
             return self._failed(feed, current, exc.kind, str(exc), None)
         new = exact = near = skipped = 0
-        for item, sig in items:
+        for item, sig in oldest_first(items):
             if isinstance(item, str):
                 skipped += 1
                 metrics.ENTRIES_SKIPPED.inc()

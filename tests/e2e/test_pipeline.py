@@ -37,11 +37,12 @@ UNRELATED = (
 FOUR = {"elon_musk", "sam_altman", "openai", "tesla_roadster"}
 
 
-async def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
+async def wait_for(cond: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
     deadline = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            said = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout}s waiting for {said}")
         await asyncio.sleep(0.2)
 
 
@@ -149,7 +150,9 @@ async def test_seed_article_becomes_one_alert(broker: EmbeddedBroker, tmp_path: 
 
         await wait_for(lambda: updates_seen() >= len(seeds), 90, "all seeds to reach alerting")
         await wait_for(
-            lambda: any(b["article"]["url"] == SEED for _, b in received), 30, "the alert"
+            lambda: any(b["article"]["url"] == SEED for _, b in received),
+            30,
+            lambda: f"the seed's alert (received: {[b['article']['url'] for _, b in received]})",
         )
         await asyncio.sleep(1.0)  # let any wrong extra alert arrive before asserting there is none
         articles = await read_articles(broker.bootstrap, len(seeds))
