@@ -129,7 +129,8 @@ function renderStories(stories) {
       el("td", {class: "num", title: s.sources + " sources"}, String(s.size)),
       el("td", {}, ...chips(s.languages, "lang")),
       el("td", {}, ...chips(s.entities)),
-      el("td", {class: "meta", title: s.last_seen}, ago(s.last_seen))));
+      el("td", {class: "meta", title: "newest article published " + s.last_seen},
+        ago(s.updated))));
   }
 }
 

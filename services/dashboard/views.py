@@ -3,8 +3,10 @@
 Each model is bounded, so a dashboard that runs for months holds the same memory as one
 that runs for an hour:
 
-- ``StoryBoard``: the live stories by last update (at most ``max_stories``; stories
-  quiet for longer than ``dormant_after`` drop out, like in the stories service);
+- ``StoryBoard``: the live stories by last update, i.e. by when wirewatch last saw an
+  article join them (at most ``max_stories``; stories without an update for longer
+  than ``dormant_after`` drop out). A story's own ``last_seen`` is the publication time
+  of its newest article, which for an archive replay can be months ago;
 - ``MentionTimeline``: mentions per entity per 5-minute bucket (by the time ingest saw
   the article), for the last ``keep`` hours;
 - ``AlertFeed``: the latest ``limit`` alerts raised.
@@ -43,6 +45,7 @@ class StoryView:
     entities: tuple[str, ...]
     first_seen: datetime
     last_seen: datetime
+    updated: datetime
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class StoryView:
             "entities": list(self.entities),
             "first_seen": _iso(self.first_seen),
             "last_seen": _iso(self.last_seen),
+            "updated": _iso(self.updated),
         }
 
 
@@ -75,10 +79,14 @@ class StoryBoard:
     def apply(self, update: StoryUpdate) -> StoryView:
         story = update.story
         old = self._stories.get(story.id)
-        langs = {story.lang, update.article.article.lang} | set(old.languages if old else ())
+        article = update.article.article
+        langs = {story.lang, article.lang} | set(old.languages if old else ())
+        updated = max(article.fetched, old.updated) if old else article.fetched
         if old is not None and old.revision > story.revision:
             # A late, older revision: keep the newer summary, remember the language only.
-            view = StoryView(**{**_fields(old), "languages": tuple(sorted(langs))})
+            view = StoryView(
+                **{**_fields(old), "languages": tuple(sorted(langs)), "updated": updated}
+            )
         else:
             view = StoryView(
                 id=story.id,
@@ -91,23 +99,24 @@ class StoryBoard:
                 entities=tuple(story.entities),
                 first_seen=story.first_seen,
                 last_seen=story.last_seen,
+                updated=updated,
             )
         self._stories[story.id] = view
         if len(self._stories) > self.max_stories:
-            oldest = min(self._stories.values(), key=lambda s: (s.last_seen, s.id))
+            oldest = min(self._stories.values(), key=lambda s: (s.updated, s.id))
             del self._stories[oldest.id]
         return view
 
     def expire(self, now: datetime) -> int:
-        """Drop stories quiet for longer than ``dormant_after``; returns how many."""
+        """Drop stories without an update for ``dormant_after``; returns how many."""
         cutoff = now - self.dormant_after
-        gone = [sid for sid, s in self._stories.items() if s.last_seen < cutoff]
+        gone = [sid for sid, s in self._stories.items() if s.updated < cutoff]
         for sid in gone:
             del self._stories[sid]
         return len(gone)
 
     def latest(self, limit: int = 100) -> list[StoryView]:
-        ordered = sorted(self._stories.values(), key=lambda s: (s.last_seen, s.id), reverse=True)
+        ordered = sorted(self._stories.values(), key=lambda s: (s.updated, s.id), reverse=True)
         return ordered[: max(0, limit)]
 
 

@@ -99,23 +99,35 @@ class TestStoryBoard:
     def test_ordered_by_last_update_newest_first(self) -> None:
         board = StoryBoard()
         for i, minutes in enumerate((30, 5, 60)):
-            board.apply(update(f"st_{i}", f"a{i}", last_seen=NOW - timedelta(minutes=minutes)))
+            board.apply(update(f"st_{i}", f"a{i}", fetched=NOW - timedelta(minutes=minutes)))
         assert [s.id for s in board.latest()] == ["st_1", "st_0", "st_2"]
         assert [s.id for s in board.latest(limit=1)] == ["st_1"]
 
     def test_bounded_by_dropping_the_least_recently_updated(self) -> None:
         board = StoryBoard(max_stories=3)
         for i in range(5):
-            board.apply(update(f"st_{i}", f"a{i}", last_seen=NOW + timedelta(minutes=i)))
+            board.apply(update(f"st_{i}", f"a{i}", fetched=NOW + timedelta(minutes=i)))
         assert len(board) == 3
         assert {s.id for s in board.latest()} == {"st_2", "st_3", "st_4"}
 
-    def test_dormant_stories_expire(self) -> None:
+    def test_stories_without_updates_expire(self) -> None:
         board = StoryBoard(dormant_after=timedelta(hours=1))
-        board.apply(update("st_old", "a1", last_seen=NOW - timedelta(hours=2)))
-        board.apply(update("st_new", "a2", last_seen=NOW - timedelta(minutes=10)))
+        board.apply(update("st_old", "a1", fetched=NOW - timedelta(hours=2)))
+        board.apply(update("st_new", "a2", fetched=NOW - timedelta(minutes=10)))
         assert board.expire(NOW) == 1
         assert [s.id for s in board.latest()] == ["st_new"]
+
+    def test_an_archive_story_published_long_ago_is_live_when_just_replayed(self) -> None:
+        board = StoryBoard(dormant_after=timedelta(days=3))
+        board.apply(update(last_seen=NOW - timedelta(days=400), fetched=NOW))
+        assert board.expire(NOW) == 0
+        assert len(board.latest()) == 1
+
+    def test_a_late_update_does_not_move_the_update_time_back(self) -> None:
+        board = StoryBoard()
+        board.apply(update(revision=2, fetched=NOW))
+        board.apply(update(article_id="a0", revision=1, fetched=NOW - timedelta(hours=1)))
+        assert board.latest()[0].updated == NOW
 
     def test_json_shape(self) -> None:
         board = StoryBoard()
@@ -123,6 +135,7 @@ class TestStoryBoard:
         assert data["id"] == "st_1"
         assert data["entities"] == ["elon_musk", "sam_altman"]
         assert data["last_seen"] == "2026-11-25T12:02:30Z"
+        assert data["updated"] == "2026-11-25T12:02:30Z"
 
 
 class TestMentionTimeline:
