@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     api_write_wait_s: float = Field(
         5.0, gt=0, description="How long an API write waits to be applied by its own worker."
     )
+    digest_unit_s: float = Field(
+        60.0, gt=0, description="Seconds in one digest minute (tests shorten it)."
+    )
     smtp_host: str = Field("", description="SMTP relay for email channels. Empty: no email.")
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_sender: str = "wirewatch@localhost"

@@ -169,7 +169,7 @@ def build(settings: Settings) -> faust.App:
             state, closed = digest.add(
                 digests.get(sub.id),
                 alert,
-                minutes=sub.digest_minutes,
+                seconds=sub.digest_minutes * settings.digest_unit_s,
                 partition=event.message.partition,
                 now=now(),
             )
