@@ -1,0 +1,294 @@
+"""The dashboards and alert rules against a real Prometheus scraping the real services.
+
+The embedded broker, every service as a process with its production command, loopback
+feeds (a good one that repeats its items, one failing) and a loopback webhook receiver
+(one subscription accepted, one refused), the seeds replayed with
+``python -m services.ingest replay`` and a poison value on the articles topic. The
+Debian ``prometheus`` binary scrapes them every second with deploy/prometheus's
+config (targets moved to loopback) and rules. Then every dashboard panel's PromQL and
+every rule's expression is evaluated through ``/api/v1/query``: each must parse, each
+panel must return data, every metric a query names must be exported, and the rules
+must evaluate healthy inside Prometheus itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from aiokafka import AIOKafkaProducer
+
+from services.alerting.signing import new_secret
+from services.ingest.replay import load_seeds
+from services.stack.processes import SERVICES, ServiceProcess
+from shared.broker import EmbeddedBroker, free_port, wait_for_port
+from shared.settings import ROOT
+from tests.e2e.feeds import rss
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(180)]
+
+DEPLOY = ROOT / "deploy"
+# What Grafana fills in; the windows fit a test that has run for about a minute.
+GRAFANA_VARIABLES = {"$__rate_interval": "30s", "$__interval": "5s", "$__range": "5m"}
+METRIC_NAME = re.compile(r"\b((?:wirewatch|faust)_[a-z0-9_]+|wirewatch:[a-z0-9_:]+)\b")
+TRAPS = ("003", "004", "005")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+class Prometheus:
+    """The real ``prometheus`` binary on a free loopback port."""
+
+    def __init__(self, config: Path, data: Path, log: Path) -> None:
+        binary = shutil.which("prometheus")
+        assert binary, "prometheus missing: `make test` installs the Debian package"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [binary, f"--config.file={config}", f"--storage.tsdb.path={data}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.log = log
+
+    def api(self, path: str, **params: str) -> dict[str, Any]:
+        url = f"{self.url}/api/v1/{path}?{urllib.parse.urlencode(params)}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return dict(json.loads(resp.read()))
+        except urllib.error.HTTPError as exc:  # 400/422: the query did not parse/evaluate
+            return dict(json.loads(exc.read()))
+
+    def query(self, expr: str) -> dict[str, Any]:
+        return self.api("query", query=expr)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def grafana(expr: str) -> str:
+    for variable, value in GRAFANA_VARIABLES.items():
+        expr = expr.replace(variable, value)
+    return expr
+
+
+def panel_queries() -> list[tuple[str, str]]:
+    return [
+        (f"{path.name}: {panel['title']} [{target['refId']}]", grafana(target["expr"]))
+        for path in sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))
+        for panel in json.loads(path.read_text())["panels"]
+        for target in panel["targets"]
+    ]
+
+
+def rules() -> list[dict[str, Any]]:
+    groups = yaml.safe_load((DEPLOY / "prometheus" / "rules" / "wirewatch.yml").read_text())
+    return [rule for group in groups["groups"] for rule in group["rules"]]
+
+
+def scrape_config(ports: dict[str, int], rule_files: list[str]) -> dict[str, Any]:
+    """deploy/prometheus/prometheus.yml with its targets on loopback, scraped every second."""
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    config["global"] = {"scrape_interval": "1s", "scrape_timeout": "1s",
+                        "evaluation_interval": "1s"}  # fmt: skip
+    config["rule_files"] = rule_files
+    seen = set()
+    for job in config["scrape_configs"]:
+        for group in job["static_configs"]:
+            service = group["labels"]["service"]
+            group["targets"] = [f"127.0.0.1:{ports[service]}"]
+            seen.add(service)
+    assert seen == set(ports), "deploy/prometheus/prometheus.yml must scrape every service"
+    return config
+
+
+async def eventually(cond: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.5)
+    return True
+
+
+async def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
+    if not await eventually(cond, timeout):
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
+    port = free_port()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
+
+
+async def poison(bootstrap: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait("wirewatch.articles", b"{not json", key=b"poison")
+    finally:
+        await producer.stop()
+
+
+def has_data(result: dict[str, Any]) -> bool:
+    return result.get("status") == "success" and bool(result["data"]["result"])
+
+
+# --- the test ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def loopback() -> AsyncIterator[dict[str, Any]]:
+    """Feeds (one listing each item twice, one answering 500) and a webhook receiver."""
+    traps = [a for a in load_seeds(ROOT / "seeds") if any(f"/{n}-" in a.url for n in TRAPS)]
+    body = rss(traps + traps)  # the repeats are exact duplicates for ingest's dedup
+    delivered: list[str] = []
+
+    async def feed(request: web.Request) -> web.Response:
+        if request.path == "/broken.rss":
+            return web.Response(status=500, text="broken on purpose")
+        return web.Response(body=body, content_type="application/rss+xml")
+
+    async def hook(request: web.Request) -> web.Response:
+        delivered.append(request.path)
+        if request.path == "/gone":
+            return web.json_response({"error": "gone"}, status=410)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.add_routes([web.get("/{name}.rss", feed), web.post("/{name}", hook)])
+    runner, port = await serve(app)
+    try:
+        yield {"port": port, "delivered": delivered}
+    finally:
+        await runner.cleanup()
+
+
+async def test_dashboards_and_rules_on_real_prometheus(
+    broker: EmbeddedBroker, tmp_path: Path, loopback: dict[str, Any]
+) -> None:
+    base = f"http://127.0.0.1:{loopback['port']}"
+    (tmp_path / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [
+        {"url": f"{base}/good.rss", "name": "Good"},
+        {"url": f"{base}/broken.rss", "name": "Broken"},
+    ]}))  # fmt: skip
+    secret = new_secret()
+    (tmp_path / "subscriptions.yaml").write_text(yaml.safe_dump({"subscriptions": [
+        {"id": "musk-and-altman", "query": "@elon_musk AND @sam_altman",
+         "channel": {"type": "webhook", "url": f"{base}/hook", "secret": secret}},
+        {"id": "altman-gone", "query": "@sam_altman",
+         "channel": {"type": "webhook", "url": f"{base}/gone", "secret": secret}},
+    ]}))  # fmt: skip
+    env = {
+        "WIREWATCH_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "WIREWATCH_KAFKA_IDEMPOTENCE": "false",
+        "WIREWATCH_ALLOW_HOSTS": '["127.0.0.1"]',
+        "WIREWATCH_FEEDS_FILE": str(tmp_path / "feeds.yaml"),
+        "WIREWATCH_SUBSCRIPTIONS_FILE": str(tmp_path / "subscriptions.yaml"),
+        "WIREWATCH_DATA_DIR": str(tmp_path / "var"),
+        "WIREWATCH_LOG_FORMAT": "json",
+    }
+    procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
+             for name in SERVICES}  # fmt: skip
+    config = scrape_config({n: p.port for n, p in procs.items()},
+                           [str(DEPLOY / "prometheus" / "rules" / "wirewatch.yml")])  # fmt: skip
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    prom = Prometheus(tmp_path / "prometheus.yml", tmp_path / "tsdb", tmp_path / "prometheus.log")
+    try:
+        for proc in procs.values():
+            proc.start()
+        await asyncio.to_thread(wait_for_port, "127.0.0.1", prom.port, 30.0)
+        for proc in procs.values():
+            await asyncio.to_thread(proc.wait_ready, 120.0)
+        replay = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.ingest", "replay", env={**os.environ, **env}
+        )
+        assert await replay.wait() == 0, "replay failed"
+        await poison(broker.bootstrap)
+
+        # Dead letters: one now, one once Prometheus has the series, so the rule's
+        # increase() sees the counter grow.
+        await wait_for(lambda: has_data(prom.query("wirewatch_dead_letters_total")), 30,
+                       "the first dead letter in Prometheus")  # fmt: skip
+        await poison(broker.bootstrap)
+        await wait_for(lambda: "/hook" in loopback["delivered"], 30, "a delivered alert")
+        await wait_for(lambda: "/gone" in loopback["delivered"], 30, "a refused alert")
+
+        queries = panel_queries()
+        # Give every panel the time to have data (rate() needs two scrapes of a series);
+        # the assertions below name the panels that still have none.
+        await eventually(lambda: all(has_data(prom.query(e)) for _, e in queries), 30)
+        await wait_for(
+            lambda: has_data(prom.query("wirewatch:consumer_lag:sum")), 15, "recorded lag"
+        )
+        results = {name: prom.query(expr) for name, expr in queries}
+        rule_results = {r.get("alert") or r["record"]: prom.query(r["expr"]) for r in rules()}
+        names = set(prom.api("label/__name__/values")["data"])
+        await wait_for(lambda: firing(prom) >= {"WirewatchDeadLetters"}, 15, "the alert")
+        rule_health = [
+            (rule["name"], rule["health"], rule.get("lastError", ""))
+            for group in prom.api("rules")["data"]["groups"]
+            for rule in group["rules"]
+        ]
+        alerts_firing = firing(prom)
+        up = prom.query('up{job="wirewatch"}')
+    finally:
+        prom.stop()
+        for proc in procs.values():
+            proc.stop()
+
+    failures = [f"{n}: {r.get('error', 'no data')}" for n, r in results.items() if not has_data(r)]
+    assert not failures, "panels without data:\n" + "\n".join(failures)
+    for name, result in rule_results.items():
+        assert result["status"] == "success", f"{name}: {result.get('error')}"
+    exprs = [expr for _, expr in queries] + [r["expr"] for r in rules()]
+    named = {m for expr in exprs for m in METRIC_NAME.findall(expr)}
+    unknown = {n for n in named if n not in names and f"{n}_bucket" not in names}
+    assert not unknown, f"queries name metrics nobody exports: {sorted(unknown)}"
+    assert set(SERVICES) == {
+        s["metric"]["service"] for s in up["data"]["result"] if s["value"][1] == "1"
+    }
+    # The rules work inside Prometheus, and say what this run did and did not do.
+    assert len(rule_health) == len(rules())
+    assert all(health == "ok" for _, health, _ in rule_health), rule_health
+    assert "WirewatchDeadLetters" in alerts_firing
+    assert not alerts_firing & {"WirewatchServiceDown", "WirewatchFeedsParked"}
+    assert not has_data(rule_results["WirewatchServiceDown"])
+    dead = rule_results["WirewatchDeadLetters"]["data"]["result"]
+    assert {(s["metric"]["service"], s["metric"]["topic"]) for s in dead} >= {
+        ("tagger", "wirewatch.articles")
+    }
+    lag = rule_results["wirewatch:consumer_lag:sum"]["data"]["result"]
+    assert {s["metric"]["service"] for s in lag} >= {"tagger", "stories", "alerting", "dashboard"}
+
+
+def firing(prom: Prometheus) -> set[str]:
+    return {
+        a["labels"]["alertname"]
+        for a in prom.api("alerts")["data"]["alerts"]
+        if a["state"] == "firing"
+    }
