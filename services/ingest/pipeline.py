@@ -20,6 +20,7 @@ import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,9 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 _TICK_S = 1.0  # longest sleep of the polling loop (feeds file changes are seen this fast)
+# Parsing is CPU-bound under the GIL: more threads add memory (per-thread allocator and
+# BLAS buffers of the language model), not throughput. One worker keeps the loop free.
+_PARSE_WORKERS = 1
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class Ingestor:
         self._next_poll: dict[str, float] = {}
         self._parked: set[str] = set()
         self._ready = False
+        self._parser = ThreadPoolExecutor(_PARSE_WORKERS, thread_name_prefix="ingest-parse")
 
     # lifecycle ---------------------------------------------------------------
     def ready(self) -> bool:
@@ -169,6 +174,8 @@ class Ingestor:
         if self._own_http and self._http is not None:
             await self._http.aclose()
             self._http = None
+        self._parser.shutdown(wait=False)
+        self._parser = ThreadPoolExecutor(_PARSE_WORKERS, thread_name_prefix="ingest-parse")
 
     async def __aenter__(self) -> Ingestor:
         return self
@@ -216,7 +223,9 @@ class Ingestor:
             return self._succeeded(feed, current, current.validators, fetched, "not_modified")
         at = datetime.fromtimestamp(now, UTC)
         try:
-            items = await asyncio.to_thread(_parse_and_normalise, fetched, feed, at)
+            items = await asyncio.get_running_loop().run_in_executor(
+                self._parser, _parse_and_normalise, fetched, feed, at
+            )
         except ParseError as exc:
             return self._failed(feed, current, exc.kind, str(exc), None)
         new = exact = near = skipped = 0
