@@ -128,7 +128,7 @@ function renderStories(stories) {
       el("td", {}, s.headline),
       el("td", {class: "num", title: s.sources + " sources"}, String(s.size)),
       el("td", {}, ...chips(s.languages, "lang")),
-      el("td", {}, ...chips(s.entities)),
+      el("td", {}, ...(s.entities.length ? chips(s.entities) : ["–"])),
       el("td", {class: "meta", title: "newest article published " + s.last_seen},
         ago(s.updated))));
   }
@@ -153,9 +153,10 @@ function renderChart(data) {
     label.textContent = String(Math.round(v * 10) / 10);
     chart.append(label);
   }
-  for (const i of [0, Math.floor(n / 2), n - 1]) {
+  const ticks = [[0, "start", 0], [Math.floor(n / 2), "middle", 0.5], [n - 1, "end", 1]];
+  for (const [i, anchor, offset] of ticks) {
     if (i < 0 || i >= n) continue;
-    const label = svg("text", {x: L + bw * (i + 0.5), y: H - 6, "text-anchor": "middle"});
+    const label = svg("text", {x: L + bw * (i + offset), y: H - 6, "text-anchor": anchor});
     label.textContent = hhmm(data.buckets[i]);
     chart.append(label);
   }
@@ -196,7 +197,8 @@ function renderAlerts(alerts) {
     list.append(el("li", {"data-alert-id": a.id},
       el("span", {class: "kind " + a.kind}, a.kind), title,
       el("div", {class: "meta"}, `${a.subscription} · story rev ${a.revision}, ` +
-        `${a.size} articles · ${a.entities.join(", ")} · ${ago(a.created)}`)));
+        `${a.size} article${a.size === 1 ? "" : "s"} · ${a.entities.join(", ")} · ` +
+        ago(a.created))));
   }
 }
 
