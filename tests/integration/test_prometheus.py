@@ -1,9 +1,10 @@
 """The dashboards and alert rules against a real Prometheus scraping the real services.
 
 The embedded broker, every service as a process with its production command, loopback
-feeds (a good one that repeats its items, one failing) and a loopback webhook receiver
-(one subscription accepted, one refused), the seeds replayed with
-``python -m services.ingest replay`` and a poison value on the articles topic. The
+feeds (a good one that repeats its items, one failing), a loopback webhook receiver
+(one subscription accepted, one refused, one failing once), the seeds replayed with
+``python -m services.ingest replay``, a poison value on the articles topic and a read
+of the subscriptions API. The
 Debian ``prometheus`` binary scrapes them every second with deploy/prometheus's
 config (targets moved to loopback) and rules. Then every dashboard panel's PromQL and
 every rule's expression is evaluated through ``/api/v1/query``: each must parse, each
@@ -124,8 +125,10 @@ def scrape_config(ports: dict[str, int], rule_files: list[str]) -> dict[str, Any
 
 
 async def eventually(cond: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``cond`` in a thread (it may block on HTTP: the loopback servers share this
+    event loop) until it holds or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
-    while not cond():
+    while not await asyncio.to_thread(cond):
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.5)
@@ -177,6 +180,8 @@ async def loopback() -> AsyncIterator[dict[str, Any]]:
         delivered.append(request.path)
         if request.path == "/gone":
             return web.json_response({"error": "gone"}, status=410)
+        if request.path == "/flaky" and delivered.count("/flaky") == 1:
+            return web.json_response({"error": "try again"}, status=503)
         return web.json_response({"ok": True})
 
     app = web.Application()
@@ -202,6 +207,8 @@ async def test_dashboards_and_rules_on_real_prometheus(
          "channel": {"type": "webhook", "url": f"{base}/hook", "secret": secret}},
         {"id": "altman-gone", "query": "@sam_altman",
          "channel": {"type": "webhook", "url": f"{base}/gone", "secret": secret}},
+        {"id": "openai-flaky", "query": "@openai",
+         "channel": {"type": "webhook", "url": f"{base}/flaky", "secret": secret}},
     ]}))  # fmt: skip
     env = {
         "WIREWATCH_KAFKA_BOOTSTRAP": broker.bootstrap,
@@ -211,6 +218,7 @@ async def test_dashboards_and_rules_on_real_prometheus(
         "WIREWATCH_SUBSCRIPTIONS_FILE": str(tmp_path / "subscriptions.yaml"),
         "WIREWATCH_DATA_DIR": str(tmp_path / "var"),
         "WIREWATCH_LOG_FORMAT": "json",
+        "WIREWATCH_DELIVERY_BACKOFF_S": "0.5",
     }
     procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
              for name in SERVICES}  # fmt: skip
@@ -237,6 +245,11 @@ async def test_dashboards_and_rules_on_real_prometheus(
         await poison(broker.bootstrap)
         await wait_for(lambda: "/hook" in loopback["delivered"], 30, "a delivered alert")
         await wait_for(lambda: "/gone" in loopback["delivered"], 30, "a refused alert")
+        await wait_for(lambda: loopback["delivered"].count("/flaky") >= 2, 30, "a retried alert")
+        listing = procs["alerting"].url("/subscriptions")
+        api = await asyncio.to_thread(urllib.request.urlopen, listing, None, 5)
+        assert api.status == 200
+        api.close()
 
         queries = panel_queries()
         # Give every panel the time to have data (rate() needs two scrapes of a series);
@@ -245,17 +258,10 @@ async def test_dashboards_and_rules_on_real_prometheus(
         await wait_for(
             lambda: has_data(prom.query("wirewatch:consumer_lag:sum")), 15, "recorded lag"
         )
-        results = {name: prom.query(expr) for name, expr in queries}
-        rule_results = {r.get("alert") or r["record"]: prom.query(r["expr"]) for r in rules()}
-        names = set(prom.api("label/__name__/values")["data"])
         await wait_for(lambda: firing(prom) >= {"WirewatchDeadLetters"}, 15, "the alert")
-        rule_health = [
-            (rule["name"], rule["health"], rule.get("lastError", ""))
-            for group in prom.api("rules")["data"]["groups"]
-            for rule in group["rules"]
-        ]
-        alerts_firing = firing(prom)
-        up = prom.query('up{job="wirewatch"}')
+        results, rule_results, names, rule_health, alerts_firing, up = await asyncio.to_thread(
+            evaluate, prom, queries
+        )
     finally:
         prom.stop()
         for proc in procs.values():
@@ -284,6 +290,19 @@ async def test_dashboards_and_rules_on_real_prometheus(
     }
     lag = rule_results["wirewatch:consumer_lag:sum"]["data"]["result"]
     assert {s["metric"]["service"] for s in lag} >= {"tagger", "stories", "alerting", "dashboard"}
+
+
+def evaluate(prom: Prometheus, queries: list[tuple[str, str]]) -> tuple[Any, ...]:
+    results = {name: prom.query(expr) for name, expr in queries}
+    rule_results = {r.get("alert") or r["record"]: prom.query(r["expr"]) for r in rules()}
+    names = set(prom.api("label/__name__/values")["data"])
+    rule_health = [
+        (rule["name"], rule["health"], rule.get("lastError", ""))
+        for group in prom.api("rules")["data"]["groups"]
+        for rule in group["rules"]
+    ]
+    up = prom.query('up{job="wirewatch"}')
+    return results, rule_results, names, rule_health, firing(prom), up
 
 
 def firing(prom: Prometheus) -> set[str]:
