@@ -77,7 +77,6 @@ class Settings(BaseSettings):
 
     # Alerting --------------------------------------------------------------
     delivery_attempts: int = Field(8, ge=1)
-    delivery_backoff_s: float = Field(1.0, gt=0)
     delivery_timeout_s: float = Field(10.0, gt=0)
     api_tokens: list[SecretStr] = Field(
         default_factory=list,

@@ -30,7 +30,16 @@ R = TypeVar("R", bound=Record)
 DEAD_LETTER_PREVIEW = 4096
 
 
-def make_app(service: str, settings: Settings, port: int) -> faust.App:
+def make_app(
+    service: str,
+    settings: Settings,
+    port: int,
+    ready_check: Callable[[], str | None] | None = None,
+) -> faust.App:
+    """A Faust app with wirewatch's settings and /metrics, /health, /ready.
+
+    ``/ready`` answers 200 once the consumer has its partitions and ``ready_check()``
+    (if given) returns ``None``; otherwise 503 with what it is waiting for."""
     brokers = [f"kafka://{h.strip()}" for h in require_bootstrap(settings).split(",")]
     (settings.data_dir / service).mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -62,10 +71,14 @@ def make_app(service: str, settings: Settings, port: int) -> faust.App:
     @app.page("/ready")
     async def ready(web: Any, request: Any) -> Any:
         try:
-            ok = not app.rebalancing and bool(app.consumer.assignment())
-        except Exception:
-            ok = False
-        return web.json({"ready": ok}, status=200 if ok else 503)
+            waiting = None if not app.rebalancing and app.consumer.assignment() else "partitions"
+        except Exception:  # the consumer is not started yet
+            waiting = "consumer start"
+        if waiting is None and ready_check is not None:
+            waiting = ready_check()
+        if waiting is None:
+            return web.json({"ready": True})
+        return web.json({"ready": False, "detail": f"waiting for {waiting}"}, status=503)
 
     return app
 

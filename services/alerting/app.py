@@ -44,7 +44,15 @@ def now() -> datetime:
 
 
 def build(settings: Settings) -> faust.App:
-    app = make_app("alerting", settings, settings.alerting_port)
+    store = SubscriptionStore(settings.subscriptions_file, load_file(settings.subscriptions_file))
+    sublog = SubscriptionLog(settings, store)
+    app = make_app(
+        "alerting",
+        settings,
+        settings.alerting_port,
+        # match against every subscription, so not ready before the topic was read to its end
+        ready_check=lambda: None if sublog.ready.is_set() else "the subscriptions topic",
+    )
     story_updates = topic(app, topics.STORY_UPDATES)
     alerts = topic(app, topics.ALERTS)
     retries = topic(app, topics.ALERTS_RETRY)
@@ -64,8 +72,6 @@ def build(settings: Settings) -> faust.App:
     pending = app.Table("alerts-pending", default=None, partitions=parts)
     digests = app.Table("digests", default=None, partitions=parts)
 
-    store = SubscriptionStore(settings.subscriptions_file, load_file(settings.subscriptions_file))
-    sublog = SubscriptionLog(settings, store)
     retry_policy = delivery.RetryPolicy.from_settings(settings)
     smtp = delivery.smtp_settings(settings)
     rng = random.Random()
@@ -295,15 +301,4 @@ def build(settings: Settings) -> faust.App:
     async def openapi(web: Any, request: Any) -> Any:
         return web.json(document())
 
-    # /ready (from make_app) also waits until the subscriptions topic was read to its end.
-    ready_view = app.web.views["/ready"]
-    assigned = ready_view.methods["get"]
-
-    async def ready(request: Any) -> Any:
-        if not sublog.ready.is_set():
-            detail = "reading the subscriptions topic"
-            return ready_view.json({"ready": False, "detail": detail}, status=503)
-        return await assigned(request)
-
-    ready_view.methods = {**ready_view.methods, "get": ready}
     return app
