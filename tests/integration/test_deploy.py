@@ -260,3 +260,26 @@ def test_the_secret_holds_loadable_subscriptions_and_tokens(tmp_path: Path) -> N
     subs = load_file(tmp_path / "subscriptions.yaml")
     assert [s.id for s in subs] == ["musk-and-altman"]
     assert isinstance(json.loads(data["WIREWATCH_API_TOKENS"]), list)
+
+
+# --- metric catalogue ------------------------------------------------------------------------
+
+
+def test_metric_catalogue_lists_every_wirewatch_metric() -> None:
+    import importlib  # noqa: PLC0415 - the modules register their metrics on import
+
+    from prometheus_client import REGISTRY  # noqa: PLC0415
+
+    for module in ("shared.metrics", "services.ingest.metrics", "services.ingest.app",
+                   "services.tagger.metrics", "services.stories.metrics",
+                   "services.alerting.metrics", "services.dashboard.metrics"):  # fmt: skip
+        importlib.import_module(module)
+    catalogue = (ROOT / "docs" / "metrics.md").read_text()
+    exported = set()
+    for family in REGISTRY.collect():
+        if family.name.startswith("wirewatch_"):
+            suffix = "_total" if family.type == "counter" else ""
+            exported.add(family.name + suffix)
+    assert len(exported) > 20
+    missing = sorted(name for name in exported if f"`{name}`" not in catalogue)
+    assert not missing, f"docs/metrics.md does not describe: {missing}"
