@@ -103,6 +103,7 @@ async def main_async(args: argparse.Namespace) -> int:
             ready_s = await asyncio.to_thread(proc.wait_ready, 120.0)
             say(f"{proc.name:<9} ready in {ready_s:4.1f}s  metrics: {proc.url('/metrics')}")
         say(f"pipeline ready in {time.monotonic() - t0:.1f}s; logs in {var / 'logs'}")
+        say(f"built-in page on http://127.0.0.1:{conf.dashboard_port}/")
         if not args.no_replay:
             argv = ["-m", "services.ingest", "replay", "--speed", str(args.speed)]
             argv += ["--interval", str(args.interval)]
