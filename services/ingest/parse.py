@@ -117,8 +117,8 @@ def parse_feed(
         raise ParseError("not_a_feed", f"feedparser failed: {type(exc).__name__}: {exc}") from None
     problem = None
     if result.get("bozo"):
-        exc = result.get("bozo_exception")
-        problem = f"{type(exc).__name__}: {exc}" if exc else "malformed"
+        bozo = result.get("bozo_exception")
+        problem = f"{type(bozo).__name__}: {bozo}" if bozo else "malformed"
     entries = tuple(_entry(e) for e in result.get("entries") or [])
     version = _str(result.get("version"))
     feed = result.get("feed") or {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -102,6 +103,10 @@ def oldest_first(items: Normalised) -> Normalised:
     articles = [pair for pair in items if not isinstance(pair[0], str)]
     articles.sort(key=lambda pair: pair[0].published)  # type: ignore[union-attr]  # strings filtered out above
     return skipped + articles
+
+
+def _forget(running: dict[str, asyncio.Task[None]], url: str, _: asyncio.Task[None]) -> None:
+    running.pop(url, None)
 
 
 class Ingestor:
@@ -389,7 +394,7 @@ class Ingestor:
                     if url not in running and self._next_poll.get(url, now) <= now:
                         task = asyncio.create_task(self._refresh_logged(feed))
                         running[url] = task
-                        task.add_done_callback(lambda _t, u=url: running.pop(u, None))
+                        task.add_done_callback(functools.partial(_forget, running, url))
                 due = [t for u, t in self._next_poll.items() if u not in running]
                 delay = min([_TICK_S, *(max(0.0, t - now) for t in due)])
                 with contextlib.suppress(TimeoutError):
