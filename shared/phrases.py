@@ -232,6 +232,22 @@ def _fold(
     return "".join(parts), pieces
 
 
+def _without(text: str, char: str) -> list[_Piece]:
+    """Pieces mapping ``text.replace(char, "")`` back to ``text``."""
+    pieces: list[_Piece] = []
+    pos = folded = 0
+    at = text.find(char)
+    while True:
+        stop = len(text) if at == -1 else at
+        if stop > pos:
+            pieces.append((folded, pos, stop - pos, stop - pos))
+            folded += stop - pos
+        if at == -1:
+            return pieces
+        pos = at + 1
+        at = text.find(char, pos)
+
+
 def _span_back(pieces: list[_Piece], starts: list[int], start: int, end: int) -> tuple[int, int]:
     """Map a folded span ``[start, end)`` back to the original text."""
     f0, o0, flen, olen = pieces[bisect_right(starts, start) - 1]
@@ -298,8 +314,59 @@ class _Entry:
     suffixes: tuple[str, ...]  # folded, longest first
 
 
+# What the automaton reports for one of its words: the phrase (pattern) it stands for and
+# how to check and finish a hit. ``off``: from the automaton's end index to the phrase
+# start in the scan text; ``verify``: the pattern to compare with the scan text when the
+# word does not imply it (``None``: implied); ``generic``: check both boundaries and all
+# suffixes by hand (phrases that start or end with punctuation); ``entries``: per key,
+# ``(key, cased, cased_fast, checks, fallback)`` where ``checks`` are the suffixes still to
+# try, longest first, and ``fallback`` the length past the phrase that the word itself
+# proves valid (``None``: none).
+_Spec = tuple[str, str | None, bool, tuple[str, ...], int | None]
+_Group = tuple[int, int, str | None, bool, tuple[_Spec, ...]]
+
+
+@cache
+def _non_word_re() -> re.Pattern[str]:
+    """One non-word character (not a letter, digit, ``_`` or combining mark)."""
+    marks = [
+        cp
+        for plane in (range(0x300, 0x30000), range(0xE0000, 0xE1000))
+        for cp in plane
+        if unicodedata.category(chr(cp))[0] == "M"
+    ]
+    ranges: list[list[int]] = []
+    for cp in marks:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+    return re.compile(f"[^\\w{body}]")
+
+
+def _bounded(scan: str) -> str:
+    """The scan text with every non-word character a space, padded with one space each
+    side: ``_bounded(scan)[i + 1] == " "`` iff ``scan[i]`` is not part of a word."""
+    return f" {_non_word_re().sub(' ', scan)} "
+
+
+def _word_prefix(text: str) -> str:
+    """The leading run of word characters."""
+    n = 0
+    while n < len(text) and _is_word(text[n]):
+        n += 1
+    return text[:n]
+
+
 class PhraseIndex:
-    """An automaton over many ``(key, phrase)`` pairs, compiled once; see the module doc."""
+    """An automaton over many ``(key, phrase)`` pairs, compiled once; see the module doc.
+
+    The automaton holds each phrase with a space on both sides, its punctuation turned into
+    spaces, once per way its suffixes can begin ("musk" and "musks"), and scans the text
+    with every non-word character turned into a space: it reports only hits that start and
+    end at word boundaries, so nearly every hit it reports is kept.
+    """
 
     def __init__(
         self, phrases: Iterable[tuple[str, str] | Phrase], *, case_sensitive: bool = False
@@ -323,15 +390,41 @@ class PhraseIndex:
             count += 1
         self._count = count
         self._prepare(grouped)
-        self._automaton = ahocorasick.Automaton()
+        words: dict[str, list[_Group]] = {}
         for pattern, entries in grouped.items():
-            payload = (len(pattern), tuple(entries))
-            self._automaton.add_word(pattern, payload)
+            self._add(words, pattern, entries)
             if "ss" in pattern and self._sharp_s_neutral:
-                variant = pattern.replace("ss", "ß")
-                self._automaton.add_word(variant, (len(variant), payload[1]))
-        if grouped:
+                self._add(words, pattern.replace("ss", "ß"), entries)
+        self._automaton = ahocorasick.Automaton()
+        for word, groups in words.items():
+            self._automaton.add_word(word, tuple(groups))
+        if words:
             self._automaton.make_automaton()
+
+    @staticmethod
+    def _add(words: dict[str, list[_Group]], pattern: str, entries: list[_Entry]) -> None:
+        """Add the automaton words for one pattern (see ``_Group``)."""
+        bounded = _bounded(pattern)[1:-1]
+        core = bounded.strip(" ")
+        lead = len(bounded) - len(bounded.lstrip(" "))
+        generic = core != bounded  # starts or ends with punctuation
+        verify = None if " " not in bounded else pattern  # else the word implies it
+        heads = {""} if generic else {"", *(_word_prefix(s) for e in entries for s in e.suffixes)}
+        for head in sorted(heads):
+            word = f" {core}{head} "
+            specs: list[_Spec] = []
+            for e in entries:
+                cased_fast = e.cased is not None and _cased(e.cased) == e.cased
+                if generic:
+                    specs.append((e.key, e.cased, cased_fast, e.suffixes, 0))
+                    continue
+                checks = tuple(s for s in e.suffixes if s != head and _word_prefix(s) == head)
+                fallback = len(head) if head == "" or head in e.suffixes else None
+                if checks or fallback is not None:
+                    specs.append((e.key, e.cased, cased_fast, checks, fallback))
+            if specs:
+                group = (len(word) - 1 + lead, len(pattern), verify, generic, tuple(specs))
+                words.setdefault(word, []).append(group)
 
     def _prepare(self, grouped: dict[str, list[_Entry]]) -> None:
         """Decide which unusual characters can change a match, for the fast fold."""
@@ -374,16 +467,68 @@ class PhraseIndex:
         self._wide_re = re.compile("[" + "".join(re.escape(c) for c, _ in self._wide) + "]")
         self._narrow = tuple((c, d) for c, d in self._scan_replace if ord(c) <= 0xFF)
         # One byte table for text that fits Latin-1: the narrow folds plus ASCII lower case.
+        case_pairs = [
+            (upper, lower)
+            for lower in sorted(c for c in alphabet if not c.isascii())
+            for upper in tables.uppers.get(lower, ())
+        ]
         table = bytearray(range(256))
         table[ord("A") : ord("Z") + 1] = bytes(range(ord("a"), ord("z") + 1))
         for c, d in self._narrow:
             table[ord(c)] = ord(d)
-        self._bytes_table = bytes(table)
-        self._case_pairs = tuple(
-            (upper, lower)
-            for lower in sorted(c for c in alphabet if not c.isascii())
-            for upper in tables.uppers.get(lower, ())
-        )
+        self._bytes_table = bytes(table)  # _gap: folds and ASCII lower case
+        self._case_pairs = tuple(case_pairs)
+        self._cp1252_tables(table, relevant, alphabet)
+
+    def _cp1252_tables(self, table: bytearray, relevant: set[str], alphabet: set[str]) -> None:
+        """Byte tables for text that encodes to cp1252 (Latin-1 plus the typographic
+        quotes, dashes, "€", "…" of Windows-1252; nearly all Western news text): the scan
+        fold and its bounded form (see ``_bounded``), one ``bytes.translate`` each. A byte
+        whose character needs the slow fold maps to NUL, so one ``in`` test tells.
+
+        Characters outside Latin-1 become a Latin-1 stand-in of the same kind (word or
+        not) that no phrase contains: only phrase characters and word boundaries matter
+        to a match."""
+        pairs = dict(self._case_pairs)
+        for upper, lower in pairs.items():
+            if ord(upper) < 0x100 and ord(lower) < 0x100:
+                table[ord(upper)] = ord(lower)
+        spare = [chr(b) for b in range(0xA0, 0x100) if chr(b) not in alphabet]
+        word = next(c for c in spare if _is_word(c) and chr(table[ord(c)]) == c)
+        other = next(c for c in spare if not _is_word(c) and chr(table[ord(c)]) == c)
+        relevant = set(relevant)
+        latin1 = bytearray(table)
+        for b in range(0x80, 0xA0):
+            try:
+                char = bytes([b]).decode("cp1252")
+            except UnicodeDecodeError:
+                continue  # unused byte: never produced by the encoder
+            fold = _replace_all(char, self._scan_replace)
+            fold = pairs.get(fold, fold)
+            if len(fold) != 1:
+                relevant.add(char)
+            elif ord(fold) < 0x100:
+                table[b] = ord(fold)
+            elif fold in alphabet:
+                relevant.add(char)  # its fold must stay in the text: the slow way
+            else:
+                table[b] = ord(word if _is_word(fold) else other)
+        for b in range(256):
+            if chr(b) in relevant:
+                latin1[b] = 0
+            if b < 0x80 or b >= 0xA0:
+                table[b] = latin1[b]
+            elif bytes([b]).decode("cp1252", "replace") in relevant:
+                table[b] = 0
+
+        def bounded(fold: bytes) -> bytes:
+            return bytes(0 if c == 0 else c if _is_word(chr(c)) else 0x20 for c in fold)
+
+        self._latin1_fold = bytes(latin1)
+        self._latin1_bounded = bounded(self._latin1_fold)
+        self._cp1252_fold = bytes(table)
+        self._cp1252_bounded = bounded(self._cp1252_fold)
+        self._ascii_plain = all(ord(c) >= 0x80 for c in relevant)
 
     def __len__(self) -> int:
         return self._count
@@ -414,6 +559,54 @@ class PhraseIndex:
             folded = raw.translate(self._bytes_table).decode("latin-1")
         return _replace_all(folded, self._case_pairs) if self._case_pairs else folded
 
+    def _texts(self, text: str) -> tuple[str, str, list[_Piece] | None]:
+        """The scan text, its bounded form (see ``_bounded``) and the pieces mapping the
+        scan text back to ``text`` (``None``: one character for one)."""
+        if text.isascii() and self._ascii_plain:
+            raw = text.encode("ascii")
+            return (
+                raw.translate(self._latin1_fold).decode("ascii"),
+                f" {raw.translate(self._latin1_bounded).decode('ascii')} ",
+                None,
+            )
+        found = self._byte_fold(text)
+        if found is not None:
+            return found[0], found[1], None
+        if "\u00ad" in text:
+            # Soft hyphens (hyphenated web text) only delete themselves: drop them first,
+            # then fold fast if nothing else needs the slow way.
+            found = self._byte_fold(text.replace("\u00ad", ""))
+            if found is not None:
+                return found[0], found[1], _without(text, "\u00ad")
+        scan = self._fold_plain(text)
+        if scan is not None:
+            return scan, _bounded(scan), None
+        scan, pieces = _fold(text, self._runs(text), self._gap, _scan_exact)
+        return scan, _bounded(scan), pieces
+
+    def _byte_fold(self, text: str) -> tuple[str, str] | None:
+        """The scan text and its bounded form by byte tables, or ``None`` when ``text``
+        is not Latin-1 or cp1252 (after the typographic folds) or has a relevant
+        character."""
+        fold, bound = self._latin1_fold, self._latin1_bounded
+        try:
+            raw = text.encode("latin-1")  # a copy when the string is Latin-1 already
+        except UnicodeEncodeError:
+            try:
+                raw = text.encode("cp1252")
+                fold, bound = self._cp1252_fold, self._cp1252_bounded
+            except UnicodeEncodeError:
+                if not self._wide_re.search(text):
+                    return None
+                try:
+                    raw = _replace_all(text, self._wide).encode("latin-1")
+                except UnicodeEncodeError:
+                    return None
+        folded = raw.translate(fold)
+        if 0 in folded:
+            return None
+        return folded.decode("latin-1"), f" {raw.translate(bound).decode('latin-1')} "
+
     def _runs(self, text: str) -> list[tuple[int, int]]:
         """Where the relevant characters are, as runs ``(start, end)``."""
         try:
@@ -431,38 +624,49 @@ class PhraseIndex:
 
     def find(self, text: str) -> list[PhraseHit]:
         """Every whole-word hit of every phrase in ``text``, ordered by (start, -end, key)."""
+        hits = self.hits(text)
+        hits.sort(key=lambda h: (h[0], -h[1], h[2]))
+        return [PhraseHit(key, start, end) for start, end, key in hits]
+
+    def hits(self, text: str) -> list[tuple[int, int, str]]:
+        """``find`` as unordered ``(start, end, key)`` tuples: for callers that order or
+        group the hits themselves."""
         if not self._count or not text:
             return []
-        scan = self._fold_plain(text)
-        if scan is not None:
-            hits = self._scan(text, scan, None)
-        else:
-            scan, pieces = _fold(text, self._runs(text), self._gap, _scan_exact)
-            hits = self._scan(text, scan, pieces)
-        hits.sort(key=lambda h: (h.start, -h.end, h.key))
-        return hits
-
-    def _scan(self, text: str, scan: str, pieces: list[_Piece] | None) -> list[PhraseHit]:
-        starts = [p[0] for p in pieces] if pieces is not None else []
-        size = len(scan)
-        hits: list[PhraseHit] = []
-        for last, (length, entries) in self._automaton.iter(scan):
-            first = last - length + 1
-            if first and _is_word(scan[first - 1]):
-                continue
-            name_end = last + 1
-            for entry in entries:
-                end = _suffix_end(scan, name_end, entry.suffixes, size)
-                if end is None:
+        scan, bounded, pieces = self._texts(text)
+        hits: list[tuple[int, int, str]] = []
+        append = hits.append
+        starts = [p[0] for p in pieces] if pieces is not None else None
+        for last, groups in self._automaton.iter(bounded):
+            for off, length, verify, generic, specs in groups:
+                first = last - off
+                if generic and (first < 0 or bounded[first] != " "):
+                    continue  # starts with punctuation inside a word
+                if verify is not None and not scan.startswith(verify, first):
                     continue
-                if pieces is None:
-                    ostart, oend, oname = first, end, name_end
-                else:
-                    ostart, oend = _span_back(pieces, starts, first, end)
-                    oname = _span_back(pieces, starts, first, name_end)[1]
-                if entry.cased is not None and _cased(text[ostart:oname]) != entry.cased:
-                    continue
-                hits.append(PhraseHit(entry.key, ostart, oend))
+                name_end = first + length
+                for key, cased, cased_fast, checks, fallback in specs:
+                    end = -1
+                    for suffix in checks:
+                        stop = name_end + len(suffix)
+                        if scan.startswith(suffix, name_end) and bounded[stop + 1] == " ":
+                            end = stop
+                            break
+                    else:
+                        if fallback is None or (generic and bounded[name_end + 1] != " "):
+                            continue
+                        end = name_end + fallback
+                    if starts is None:
+                        ostart, oend, oname = first, end, name_end
+                    else:
+                        assert pieces is not None
+                        ostart, oend = _span_back(pieces, starts, first, end)
+                        oname = _span_back(pieces, starts, first, name_end)[1]
+                    if cased is not None:
+                        surface = text[ostart:oname]
+                        if not (cased_fast and surface == cased) and _cased(surface) != cased:
+                            continue
+                    append((ostart, oend, key))
         return hits
 
 
@@ -471,15 +675,3 @@ def _positions(text: str, char: str) -> Iterable[int]:
     while at != -1:
         yield at
         at = text.find(char, at + 1)
-
-
-def _suffix_end(scan: str, end: int, suffixes: tuple[str, ...], size: int) -> int | None:
-    """Where the hit ends: after the longest suffix followed by a word boundary, or at
-    ``end`` when that is a word boundary, else ``None``."""
-    for suffix in suffixes:
-        stop = end + len(suffix)
-        if scan.startswith(suffix, end) and (stop == size or not _is_word(scan[stop])):
-            return stop
-    if end == size or not _is_word(scan[end]):
-        return end
-    return None

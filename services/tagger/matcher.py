@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from operator import itemgetter
+from typing import Any, Literal
 
 from services.tagger.watchlist import Alias, Watchlist
-from shared.phrases import POSSESSIVE, Phrase, PhraseHit, PhraseIndex
+from shared.phrases import POSSESSIVE, Phrase, PhraseIndex
 from shared.records import Mention
 
 __all__ = ["SNIPPET_MAX", "Matcher", "snippet"]
@@ -44,12 +45,73 @@ class _Target:
     before: frozenset[str]  # exclusion keys
     after: frozenset[str]
 
+    @property
+    def plain(self) -> bool:
+        """No context rule: every hit is a candidate."""
+        return not (self.require or self.before or self.after)
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    target: _Target
-    start: int
-    end: int
+
+# A candidate mention: (start, -end, alias key, target); sorted, the hits' own order.
+_Candidate = tuple[int, int, str, _Target]
+_by_hit = itemgetter(0, 1, 2)
+
+
+def _make_mention() -> Callable[..., Mention]:
+    """A ``Mention`` constructor without validation: every value comes from this module
+    with the declared type (str, the field literal, int offsets), so this is what
+    ``Mention.model_construct`` builds, minus its generic per-field loop. Checked once
+    against the validating constructor; falls back to ``model_construct``."""
+    new = object.__new__
+    setattr_ = object.__setattr__
+    names = ("entity", "alias", "text", "field", "start", "end", "snippet")
+
+    def fast(
+        *, entity: str, alias: str, text: str, field: Field, start: int, end: int, snippet: str
+    ) -> Mention:
+        mention = new(Mention)
+        setattr_(
+            mention,
+            "__dict__",
+            {
+                "entity": entity,
+                "alias": alias,
+                "text": text,
+                "field": field,
+                "start": start,
+                "end": end,
+                "snippet": snippet,
+            },
+        )
+        setattr_(mention, "__pydantic_fields_set__", set(names))
+        setattr_(mention, "__pydantic_extra__", None)
+        setattr_(mention, "__pydantic_private__", None)
+        return mention
+
+    sample: dict[str, Any] = {
+        "entity": "elon_musk",
+        "alias": "Musk",
+        "text": "Musks",
+        "field": "text",
+        "start": 3,
+        "end": 8,
+        "snippet": "… Musks …",
+    }
+    reference = Mention(**sample)
+    try:
+        made = fast(**sample)
+        same = (
+            tuple(Mention.model_fields) == names
+            and made == reference
+            and made.model_dump_json() == reference.model_dump_json()
+            and made.__pydantic_fields_set__ == reference.__pydantic_fields_set__
+            and vars(made) == vars(reference)
+        )
+    except Exception:  # any surprise: use pydantic's own way
+        same = False
+    return fast if same else Mention.model_construct
+
+
+_mention = _make_mention()
 
 
 class Matcher:
@@ -98,33 +160,48 @@ class Matcher:
         return len(self._index)
 
     def find_mentions(self, title: str, text: str, lang: str | None = None) -> tuple[Mention, ...]:
+        hits_in = self._index.hits
+        title_hits = hits_in(title)
+        text_hits = hits_in(text)
+        if not title_hits and not text_hits:
+            return ()
         language = lang.split("-")[0].strip().lower() if lang else None
-        fields: tuple[tuple[Field, str], ...] = (("title", title), ("text", text))
-        hits = {name: self._index.find(value) for name, value in fields}
-        keys = {h.key for found in hits.values() for h in found}
+        targets = self._targets
+        keys: set[str] | None = None  # every phrase found in the article, when needed
         mentions: list[Mention] = []
-        for name, value in fields:
-            if not hits[name]:
+        field: Field
+        for field, value, hits in (("title", title, title_hits), ("text", text, text_hits)):
+            candidates: list[_Candidate] = []
+            context: _Context | None = None
+            for start, end, key in hits:
+                target = targets.get(key)
+                if target is None:
+                    continue  # a context phrase
+                langs = target.alias.langs
+                if langs and language is not None and language not in langs:
+                    continue
+                if not target.plain:
+                    if context is None:
+                        if keys is None:
+                            keys = {h[2] for h in title_hits}
+                            keys.update(h[2] for h in text_hits)
+                        context = _Context(value, hits, keys)
+                    if not context.allows(target, start, end):
+                        continue
+                candidates.append((start, -end, key, target))
+            if not candidates:
                 continue
-            context = _Context(value, hits[name], keys)
             sentences = _Sentences(value)
-            candidates = [
-                _Candidate(target, hit.start, hit.end)
-                for hit in hits[name]
-                if (target := self._targets.get(hit.key)) is not None
-                and (not target.alias.langs or language is None or language in target.alias.langs)
-                and context.allows(target, hit)
-            ]
-            for c in _longest_per_entity(candidates):
+            for start, end, target in _longest_per_entity(candidates):
                 mentions.append(
-                    Mention(
-                        entity=c.target.entity,
-                        alias=c.target.alias.text,
-                        text=value[c.start : c.end],
-                        field=name,
-                        start=c.start,
-                        end=c.end,
-                        snippet=sentences.around(c.start, c.end),
+                    _mention(
+                        entity=target.entity,
+                        alias=target.alias.text,
+                        text=value[start:end],
+                        field=field,
+                        start=start,
+                        end=end,
+                        snippet=sentences.around(start, end),
                     )
                 )
         return tuple(mentions)
@@ -133,30 +210,32 @@ class Matcher:
 class _Context:
     """The context phrases found in one field, indexed for the alias rules."""
 
-    def __init__(self, value: str, hits: list[PhraseHit], keys: set[str]) -> None:
+    __slots__ = ("by_key", "ends", "keys", "starts", "value")
+
+    def __init__(self, value: str, hits: list[tuple[int, int, str]], keys: set[str]) -> None:
         self.value = value
         self.keys = keys
-        self.by_key: dict[str, list[PhraseHit]] = defaultdict(list)
-        self.ends: dict[int, set[str]] = defaultdict(set)
-        self.starts: dict[int, set[str]] = defaultdict(set)
-        for hit in hits:
-            if hit.key[0] == "p":
-                self.by_key[hit.key].append(hit)
-                self.ends[hit.end].add(hit.key)
-                self.starts[hit.start].add(hit.key)
+        self.by_key: dict[str, list[tuple[int, int]]] = {}
+        self.ends: dict[int, set[str]] = {}
+        self.starts: dict[int, set[str]] = {}
+        for start, end, key in hits:
+            if key[0] == "p":
+                self.by_key.setdefault(key, []).append((start, end))
+                self.ends.setdefault(end, set()).add(key)
+                self.starts.setdefault(start, set()).add(key)
 
-    def allows(self, target: _Target, hit: PhraseHit) -> bool:
+    def allows(self, target: _Target, start: int, end: int) -> bool:
         value = self.value
-        if target.before:
-            at = hit.start
+        if target.before and self.ends:
+            at = start
             while True:
                 if not target.before.isdisjoint(self.ends.get(at, ())):
                     return False
                 if at == 0 or value[at - 1] not in _GAP:
                     break
                 at -= 1
-        if target.after:
-            at = hit.end
+        if target.after and self.starts:
+            at = end
             while True:
                 if not target.after.isdisjoint(self.starts.get(at, ())):
                     return False
@@ -169,37 +248,44 @@ class _Context:
         if near is None:
             return any(key in self.keys for key in target.require)
         return any(
-            h.start - hit.end <= near and hit.start - h.end <= near
+            s - end <= near and start - e <= near
             for key in target.require
-            for h in self.by_key.get(key, ())
+            for s, e in self.by_key.get(key, ())
         )
 
 
-def _longest_per_entity(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Per entity, among overlapping candidates keep the longest (then the earliest)."""
-    by_entity: dict[str, list[_Candidate]] = defaultdict(list)
+def _longest_per_entity(candidates: list[_Candidate]) -> list[tuple[int, int, _Target]]:
+    """Per entity, among overlapping candidates keep the longest (then the earliest):
+    ``(start, end, target)`` ordered by start, end and entity."""
+    candidates.sort(key=_by_hit)
+    by_entity: dict[str, list[_Candidate]] = {}
     for c in candidates:
-        by_entity[c.target.entity].append(c)
+        by_entity.setdefault(c[3].entity, []).append(c)
     kept: list[_Candidate] = []
     for group in by_entity.values():
-        group.sort(key=lambda c: (c.start, -c.end))
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
         cluster: list[_Candidate] = []
         reach = -1
-        for c in group:
-            if c.start >= reach:
-                kept += _longest_first(cluster)
+        for c in group:  # already in (start, -end) order
+            if c[0] >= reach:
+                kept += cluster if len(cluster) == 1 else _longest_first(cluster)
                 cluster = []
             cluster.append(c)
-            reach = max(reach, c.end)
-        kept += _longest_first(cluster)
-    return sorted(kept, key=lambda c: (c.start, c.end, c.target.entity))
+            reach = max(reach, -c[1])
+        kept += cluster if len(cluster) == 1 else _longest_first(cluster)
+    found = [(c[0], -c[1], c[3]) for c in kept]
+    if len(by_entity) > 1 or len(kept) > 1:
+        found.sort(key=lambda c: (c[0], c[1], c[2].entity))
+    return found
 
 
 def _longest_first(cluster: list[_Candidate]) -> list[_Candidate]:
     """Non-overlapping picks from one overlap chain (short: quadratic is fine)."""
     chosen: list[_Candidate] = []
-    for k in sorted(cluster, key=lambda c: (c.start - c.end, c.start)):
-        if all(k.end <= o.start or o.end <= k.start for o in chosen):
+    for k in sorted(cluster, key=lambda c: (c[0] + c[1], c[0])):  # longest, then earliest
+        if all(-k[1] <= o[0] or -o[1] <= k[0] for o in chosen):
             chosen.append(k)
     return chosen
 
