@@ -20,15 +20,17 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import islice
+from math import log
 from operator import itemgetter
 from typing import Any
 
 from shared.records import StorySummary, TaggedArticle
 
 from .features import ArticleFeatures, extract
-from .scoring import Weights, centroid_norm, cosine, decay, idf
+from .scoring import Weights, cosine, decay
 from .story import MAX_SOURCES, Story
 from .vocabulary import Vocabulary
 
@@ -87,9 +89,11 @@ class StoryIndex:
         self._prepare(now)
         features = extract(article)
         vocab = self._vocabulary(features.lang)
-        body = _selected(features.body_terms, vocab.term_idf, Limits.article_terms)
-        title = {t: vocab.term_idf(t) for t in features.title_terms}
-        names = _selected(features.names, self._name_weight(vocab), Limits.article_names)
+        body = _selected(features.body_terms, vocab.term_weights(features.body_terms),
+                         Limits.article_terms)
+        title = vocab.term_weights(features.title_terms)
+        names = _selected(features.names, self._name_weights(vocab, features.names),
+                          Limits.article_names)
 
         story, score = self._best(features, vocab, title, body, names)
         is_new = story is None or score < self.threshold
@@ -155,14 +159,21 @@ class StoryIndex:
         self, features: ArticleFeatures, vocab: Vocabulary,
         title: Mapping[str, float], body: Mapping[str, float], names: Mapping[str, float],
     ) -> tuple[Story | None, float]:
-        query = dict(_first(body, Limits.query_terms))
+        query = dict(islice(body.items(), Limits.query_terms))
         query.update(title)
         ordered = sorted(query.items(), key=_score, reverse=True)  # rarest first
         scores = vocab.term_postings.score(ordered, Limits.scan, Limits.budget)
-        for story_id, weight in vocab.name_postings.score(
-            _first(names, Limits.query_names), Limits.scan, Limits.budget // 2
-        ).items():
-            scores[story_id] = scores.get(story_id, 0.0) + weight
+        by_name = vocab.name_postings.score(
+            islice(names.items(), Limits.query_names), Limits.scan, Limits.budget // 2
+        )
+        if not scores:
+            scores = by_name
+        else:
+            for story_id, weight in by_name.items():
+                if story_id in scores:
+                    scores[story_id] += weight
+                else:
+                    scores[story_id] = weight
         if not scores:
             return None, 0.0
         title_sq, body_sq, names_sq = _squares(title), _squares(body), _squares(names)
@@ -172,7 +183,7 @@ class StoryIndex:
         w = self.weights
         best: Story | None = None
         best_score = -1.0
-        ranked = heapq.nlargest(Limits.candidates, scores.items(), key=_score)
+        ranked = _top(scores, Limits.candidates)
         floor = ranked[0][1] * Limits.candidate_floor
         for story_id, overlap in ranked:
             if overlap < floor:
@@ -213,23 +224,26 @@ class StoryIndex:
         story.members.append(features.id)
         del story.members[: -self.max_members]
 
-        term_idf, name_idf = vocab.term_idf, self._name_weight(vocab)
-        body_w = {t: term_idf(t) for t in story.body}
-        names_w = {n: name_idf(n) for n in story.names}
+        body_w = vocab.term_weights(story.body)
+        names_w = self._name_weights(vocab, story.names)
         pruned_body = _prune(story.body, body_w, Limits.body_cap, Limits.body_keep)
         pruned_names = _prune(story.names, names_w, Limits.names_cap, Limits.names_keep)
-        vocab.remove(pruned_body, pruned_names, 0)
-        title_w = {t: body_w.get(t) or term_idf(t) for t in story.title}
+        if pruned_body or pruned_names:
+            vocab.remove(pruned_body, pruned_names, 0)
+        # Title terms weigh as in the body (before pruning), else with the IDF after it.
+        n_docs, df = 1 + vocab.docs, vocab.terms.get
+        title_w = {t: body_w.get(t) or log(n_docs / (1 + df(t, 0))) + 1.0 for t in story.title}
         _prune(story.title, title_w, Limits.title_cap, Limits.title_keep)
-        _prune(story.entities, dict.fromkeys(story.entities, 1.0), Limits.entities_cap,
-               Limits.entities_cap)
+        if len(story.entities) > Limits.entities_cap:
+            _prune(story.entities, dict.fromkeys(story.entities, 1.0), Limits.entities_cap,
+                   Limits.entities_cap)
 
         story.norms = (
-            centroid_norm(story.title, title_w.__getitem__),
-            centroid_norm(story.body, body_w.__getitem__),
-            centroid_norm(story.names, names_w.__getitem__),
+            _norm(story.title, title_w),
+            _norm(story.body, body_w),
+            _norm(story.names, names_w),
         )
-        self._update_headline(story, features, term_idf)
+        self._update_headline(story, features, vocab)
         ranked_body = _ranked(story.body, body_w, Limits.term_keys)
         story.top_terms = tuple(ranked_body[: Limits.top_terms])
         term_keys = tuple(dict.fromkeys(
@@ -248,7 +262,7 @@ class StoryIndex:
             heapq.heappush(self._expiry, (story.last_seen, story.id))
 
     def _update_headline(
-        self, story: Story, features: ArticleFeatures, term_idf: Callable[[str], float]
+        self, story: Story, features: ArticleFeatures, vocab: Vocabulary
     ) -> None:
         """Keep the headline whose title is closest to the title centroid."""
         if story.revision == 1:
@@ -256,7 +270,7 @@ class StoryIndex:
         candidate = tuple(sorted(features.title_terms))
 
         def closeness(terms: tuple[str, ...]) -> float:
-            sq = {t: term_idf(t) ** 2 for t in terms}
+            sq = {t: w ** 2 for t, w in vocab.term_weights(terms).items()}
             return cosine(sq, math.sqrt(sum(sq.values())), story.title, story.norms[0])
 
         if closeness(candidate) > closeness(story.headline_terms):
@@ -277,58 +291,74 @@ class StoryIndex:
 
     def _link(self, story: Story) -> None:
         """Link ``story`` to the stories of other languages that share its neutral names."""
+        own_vocab = self._vocab[story.lang]
         for lang, other_vocab in self._vocab.items():
             if lang == story.lang or not other_vocab.docs or len(story.links) >= Limits.links:
                 continue
-            own_vocab = self._vocab[story.lang]
-            neutral = [
-                (count * self._neutral_idf(name, own_vocab, other_vocab), name)
-                for name, count in story.names.items()
-                if name in other_vocab.names
-            ]
-            if not neutral:
+            shared = self._neutral(story, own_vocab, other_vocab)
+            if not shared:
                 continue
-            query = [(name, w) for w, name in heapq.nlargest(Limits.name_keys, neutral)]
+            query = [(name, w) for w, name in
+                     sorted([(w, name) for name, w in shared.items()], reverse=True)[
+                         : Limits.name_keys]]
             scores = other_vocab.name_postings.score(query, Limits.scan, Limits.budget // 2)
-            for other_id, _ in heapq.nlargest(Limits.link_candidates, scores.items(),
-                                              key=_score):
+            shared_sq = sum(w * w for w in shared.values())
+            for other_id, _ in _top(scores, Limits.link_candidates):
                 other = self._stories[other_id]
                 if other_id in story.links or len(other.links) >= Limits.links:
                     continue
-                if self._link_score(story, other) >= self.link_threshold:
+                score = self._shared_score(story, other, wa=shared, wa_sq=shared_sq,
+                                           va=own_vocab, vb=other_vocab)
+                if score >= self.link_threshold:
                     story.links.append(other_id)
                     other.links.append(story.id)
 
     def _link_score(self, a: Story, b: Story) -> float:
         """Cosine of two stories over the names seen in both languages, time-decayed."""
         va, vb = self._vocab[a.lang], self._vocab[b.lang]
-        wa = {n: c * self._neutral_idf(n, va, vb) for n, c in a.names.items() if n in vb.names}
-        wb = {n: c * self._neutral_idf(n, va, vb) for n, c in b.names.items() if n in va.names}
+        wa = self._neutral(a, va, vb)
+        return self._shared_score(a, b, wa=wa, wa_sq=sum(w * w for w in wa.values()),
+                                  va=va, vb=vb)
+
+    @staticmethod
+    def _neutral(story: Story, own: Vocabulary, other: Vocabulary) -> dict[str, float]:
+        """Count × IDF over both languages of the story's names that ``other`` has too."""
+        other_names = other.names
+        n_docs = 1 + own.docs + other.docs
+        own_df, other_df = own.names.get, other_names.get
+        return {name: count * (log(n_docs / (1 + own_df(name, 0) + other_df(name, 0))) + 1.0)
+                for name, count in story.names.items() if name in other_names}
+
+    def _shared_score(
+        self, a: Story, b: Story, *, wa: Mapping[str, float], wa_sq: float,
+        va: Vocabulary, vb: Vocabulary,
+    ) -> float:
+        """``_link_score`` of ``a`` and ``b``, given ``a``'s neutral weights ``wa``."""
+        wb = self._neutral(b, vb, va)
         dot = sum(w * wb[n] for n, w in wa.items() if n in wb)
         if not dot:
             return 0.0
-        norm = math.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values()))
+        norm = math.sqrt(wa_sq * sum(w * w for w in wb.values()))
         time = decay(a.last_seen, b.first_seen, b.last_seen, self.weights.half_life)
         return dot / norm * time
 
-    def _name_weight(self, vocab: Vocabulary) -> Callable[[str], float]:
-        """IDF of a name, damped unless it is language-neutral: a number, a tagger
+    def _name_weights(self, vocab: Vocabulary, names: Iterable[str]) -> dict[str, float]:
+        """IDF of each name, damped unless it is language-neutral: a number, a tagger
         entity, or a name also seen in another language (German capitalises every
         noun; a name shared with English is more likely a real name)."""
         others = [other.names for other in self._vocab.values() if other is not vocab]
         damp = self.weights.local_name
-
-        def weight(name: str) -> float:
-            w = vocab.name_idf(name)
-            if name[0] in "#@" or any(name in other for other in others):
-                return w
-            return w * damp
-
-        return weight
-
-    @staticmethod
-    def _neutral_idf(name: str, a: Vocabulary, b: Vocabulary) -> float:
-        return idf(a.names.get(name, 0) + b.names.get(name, 0), a.docs + b.docs)
+        weights = vocab.name_weights(names)
+        if len(others) == 1:
+            other = others[0]
+            for name, w in weights.items():
+                if name[0] not in "#@" and name not in other:
+                    weights[name] = w * damp
+        else:
+            for name, w in weights.items():
+                if name[0] not in "#@" and not any(name in o for o in others):
+                    weights[name] = w * damp
+        return weights
 
     # -- housekeeping ---------------------------------------------------------------------
 
@@ -371,23 +401,26 @@ _score = itemgetter(1)  # candidates: best first, ties in posting order (determi
 
 
 def _selected(
-    counts: Mapping[str, int], idf: Callable[[str], float], k: int
+    counts: Mapping[str, int], weights: Mapping[str, float], k: int
 ) -> dict[str, float]:
     """IDF of the ``k`` features with the highest TF-IDF (sublinear TF), heaviest first."""
-    weights = {key: idf(key) for key in counts}
-    ranked = heapq.nlargest(k, [(_sublinear(n) * weights[key], key) for key, n in counts.items()])
-    return {key: weights[key] for _, key in ranked}
+    ranked = sorted([((1.0 if n == 1 else 1.0 + log(n)) * weights[key], key)
+                     for key, n in counts.items()], reverse=True)
+    return {key: weights[key] for _, key in ranked[:k]}
 
 
-def _sublinear(n: int) -> float:
-    return 1.0 if n == 1 else 1.0 + math.log(n)
+def _top(scores: dict[str, float], k: int) -> list[tuple[str, float]]:
+    """The ``k`` best-scored ids, ties in the order of ``scores`` (as ``heapq.nlargest``)."""
+    return sorted(scores.items(), key=_score, reverse=True)[:k]
 
 
-def _first(weights: Mapping[str, float], k: int) -> Iterator[tuple[str, float]]:
-    for i, item in enumerate(weights.items()):
-        if i == k:
-            return
-        yield item
+def _norm(centroid: Mapping[str, int], weights: Mapping[str, float]) -> float:
+    """``scoring.centroid_norm`` with the weights given as a mapping."""
+    total = 0.0
+    for key, count in centroid.items():
+        w = count * weights[key]
+        total += w * w
+    return math.sqrt(total)
 
 
 def _squares(weights: Mapping[str, float]) -> dict[str, float]:
@@ -401,8 +434,8 @@ def _count(counts: dict[str, int], delta: Mapping[str, int]) -> None:
 
 def _ranked(counts: Mapping[str, int], weight: Mapping[str, float], k: int) -> list[str]:
     """The ``k`` keys of highest count × weight (ties: the greater key first)."""
-    return [key for _, key in heapq.nlargest(k, [(c * weight[key], key)
-                                                 for key, c in counts.items()])]
+    ranked = sorted([(c * weight[key], key) for key, c in counts.items()], reverse=True)
+    return [key for _, key in ranked[:k]]
 
 
 def _prune(

@@ -48,18 +48,29 @@ class Postings:
         """
         scores: dict[str, float] = {}
         lists = self._lists
-        get = scores.get
         for key, weight in weighted_keys:
             if budget <= 0:
                 break
             posting = lists.get(key)
             if posting is None:
                 continue
-            take = min(scan, budget)
-            budget -= min(take, len(posting))
-            ids = reversed(posting) if len(posting) > take else posting
-            for story_id in islice(ids, take):
-                scores[story_id] = get(story_id, 0.0) + weight
+            take = scan if scan < budget else budget
+            if len(posting) > take:
+                ids: Iterable[str] = list(islice(reversed(posting), take))
+                budget -= take
+            else:
+                ids = posting
+                budget -= len(posting)
+            if not scores:
+                scores = dict.fromkeys(ids, weight)
+            elif scores.keys().isdisjoint(ids):
+                scores.update(dict.fromkeys(ids, weight))  # C loops: the common case
+            else:
+                for story_id in ids:
+                    if story_id in scores:
+                        scores[story_id] += weight
+                    else:
+                        scores[story_id] = weight
         return scores
 
     def clear(self) -> None:

@@ -9,7 +9,8 @@ rebuilt exactly from the exported stories after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from math import log
 
 from .postings import Postings
 from .scoring import idf
@@ -32,6 +33,18 @@ class Vocabulary:
 
     def name_idf(self, name: str) -> float:
         return idf(self.names.get(name, 0), self.docs)
+
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """``term_idf`` of each of ``terms``, in one pass (same values, no calls per term)."""
+        n = 1 + self.docs
+        get = self.terms.get
+        return {term: log(n / (1 + get(term, 0))) + 1.0 for term in terms}
+
+    def name_weights(self, names: Iterable[str]) -> dict[str, float]:
+        """``name_idf`` of each of ``names``, in one pass."""
+        n = 1 + self.docs
+        get = self.names.get
+        return {name: log(n / (1 + get(name, 0))) + 1.0 for name in names}
 
     def add(self, terms: Mapping[str, int], names: Mapping[str, int], docs: int) -> None:
         self.docs += docs
