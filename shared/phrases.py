@@ -322,7 +322,7 @@ class _Entry:
 # ``(key, cased, cased_fast, checks, fallback)`` where ``checks`` are the suffixes still to
 # try, longest first, and ``fallback`` the length past the phrase that the word itself
 # proves valid (``None``: none).
-_Spec = tuple[str, str | None, bool, tuple[str, ...], int | None]
+_Spec = tuple[str, str | None, bool, tuple[tuple[str, int], ...], int | None]
 _Group = tuple[int, int, str | None, bool, tuple[_Spec, ...]]
 
 
@@ -416,9 +416,13 @@ class PhraseIndex:
             for e in entries:
                 cased_fast = e.cased is not None and _cased(e.cased) == e.cased
                 if generic:
-                    specs.append((e.key, e.cased, cased_fast, e.suffixes, 0))
+                    specs.append(
+                        (e.key, e.cased, cased_fast, tuple((s, len(s)) for s in e.suffixes), 0)
+                    )
                     continue
-                checks = tuple(s for s in e.suffixes if s != head and _word_prefix(s) == head)
+                checks = tuple(
+                    (s, len(s)) for s in e.suffixes if s != head and _word_prefix(s) == head
+                )
                 fallback = len(head) if head == "" or head in e.suffixes else None
                 if checks or fallback is not None:
                     specs.append((e.key, e.cased, cased_fast, checks, fallback))
@@ -647,8 +651,8 @@ class PhraseIndex:
                 name_end = first + length
                 for key, cased, cased_fast, checks, fallback in specs:
                     end = -1
-                    for suffix in checks:
-                        stop = name_end + len(suffix)
+                    for suffix, size in checks:
+                        stop = name_end + size
                         if scan.startswith(suffix, name_end) and bounded[stop + 1] == " ":
                             end = stop
                             break

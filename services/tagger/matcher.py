@@ -44,11 +44,7 @@ class _Target:
     require: tuple[str, ...]  # context keys
     before: frozenset[str]  # exclusion keys
     after: frozenset[str]
-
-    @property
-    def plain(self) -> bool:
-        """No context rule: every hit is a candidate."""
-        return not (self.require or self.before or self.after)
+    plain: bool  # no context rule: every hit is a candidate
 
 
 # A candidate mention: (start, -end, alias key, target); sorted, the hits' own order.
@@ -143,6 +139,7 @@ class Matcher:
                     tuple(map(key_for, alias.require)),
                     frozenset(map(key_for, alias.exclude_before)),
                     frozenset(map(key_for, alias.exclude_after)),
+                    not (alias.require or alias.exclude_before or alias.exclude_after),
                 )
         self._index = PhraseIndex(phrases)
 
@@ -299,26 +296,35 @@ def snippet(value: str, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
 class _Sentences:
     """Sentence boundaries of one field, found once for all its mentions."""
 
+    __slots__ = ("begins", "marks", "seen", "stops", "value")
+
     def __init__(self, value: str) -> None:
         self.value = value
-        marks = list(_SENTENCE_END.finditer(value))
-        self.marks = [m.start() for m in marks]
-        self.stops = [m.start() + (value[m.start()] != "\n") for m in marks]
-        self.begins = [m.end() for m in marks]
+        self.marks: list[int] = []
+        self.stops: list[int] = []
+        self.begins: list[int] = []
+        for m in _SENTENCE_END.finditer(value):
+            at = m.start()
+            self.marks.append(at)
+            self.stops.append(at + (value[at] != "\n"))
+            self.begins.append(m.end())
+        self.marks.append(len(value))  # sentinel: the text ends the last sentence
+        self.stops.append(len(value))
+        self.seen: dict[tuple[int, int], str] = {}  # whole sentences, by bounds
 
     def around(self, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
-        value = self.value
         i = bisect_right(self.begins, start) - 1
         left = self.begins[i] if i >= 0 else 0
-        k = bisect_left(self.marks, end)
-        right = self.stops[k] if k < len(self.marks) else len(value)
-        cut_left = cut_right = False
-        if right - left > limit:
-            room = max(0, limit - 2 - (end - start))
-            lo = max(left, start - room // 2)
-            hi = min(right, end + room - (start - lo))
-            lo = max(left, hi - (limit - 2))
-            cut_left, cut_right = lo > left, hi < right
-            left, right = lo, hi
-        text = " ".join(value[left:right].split())
-        return f"{'…' if cut_left else ''}{text}{'…' if cut_right else ''}"[:limit]
+        right = self.stops[bisect_left(self.marks, end)]
+        if right - left <= limit:
+            found = self.seen.get((left, right))
+            if found is None:
+                found = " ".join(self.value[left:right].split())
+                self.seen[left, right] = found
+            return found
+        room = max(0, limit - 2 - (end - start))
+        lo = max(left, start - room // 2)
+        hi = min(right, end + room - (start - lo))
+        lo = max(left, hi - (limit - 2))
+        text = " ".join(self.value[lo:hi].split())
+        return f"{'…' if lo > left else ''}{text}{'…' if hi < right else ''}"[:limit]
