@@ -29,31 +29,43 @@ class Settings(BaseSettings):
         description="Idempotent producers. Default: on for a real Kafka, off for the "
         "embedded Tansu broker (which rejects InitProducerId).",
     )
-    kafka_replication: int = Field(1, ge=1)
-    kafka_session_timeout_s: float = Field(10.0, gt=0)
-    kafka_heartbeat_s: float = Field(1.0, gt=0)
-    kafka_connect_attempts: int = Field(30, ge=1)
+    kafka_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
+    kafka_session_timeout_s: float = Field(
+        10.0, gt=0, description="Group session: a dead worker's partitions move after this."
+    )
+    kafka_heartbeat_s: float = Field(1.0, gt=0, description="Consumer-group heartbeat interval.")
+    kafka_connect_attempts: int = Field(
+        30, ge=1, description="Broker connection attempts at start (backoff up to 5 s)."
+    )
 
     # HTTP ------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    ingest_port: int = Field(8081, ge=0, le=65535)
-    tagger_port: int = Field(8082, ge=0, le=65535)
-    stories_port: int = Field(8083, ge=0, le=65535)
-    alerting_port: int = Field(8084, ge=0, le=65535)
-    dashboard_port: int = Field(8085, ge=0, le=65535)
+    host: str = Field("127.0.0.1", description="Address every HTTP endpoint binds to.")
+    ingest_port: int = Field(8081, ge=0, le=65535, description="ingest: /metrics, /health, /ready.")
+    tagger_port: int = Field(8082, ge=0, le=65535, description="tagger worker's web server.")
+    stories_port: int = Field(8083, ge=0, le=65535, description="stories: also /stories.")
+    alerting_port: int = Field(
+        8084, ge=0, le=65535, description="alerting: also /subscriptions, /openapi.json."
+    )
+    dashboard_port: int = Field(8085, ge=0, le=65535, description="The built-in web page.")
 
     # Files -----------------------------------------------------------------
-    data_dir: Path = ROOT / "var"
-    feeds_file: Path = ROOT / "config" / "feeds.yaml"
-    watchlist_file: Path = ROOT / "config" / "watchlist.yaml"
-    subscriptions_file: Path = ROOT / "config" / "subscriptions.yaml"
-    seeds_dir: Path = ROOT / "seeds"
+    data_dir: Path = Field(ROOT / "var", description="Local state: ingest DB, Faust data, logs.")
+    feeds_file: Path = Field(ROOT / "config" / "feeds.yaml", description="Feeds to poll.")
+    watchlist_file: Path = Field(
+        ROOT / "config" / "watchlist.yaml", description="Watched entities (reloaded)."
+    )
+    subscriptions_file: Path = Field(
+        ROOT / "config" / "subscriptions.yaml", description="Declarative subscriptions (reloaded)."
+    )
+    seeds_dir: Path = Field(ROOT / "seeds", description="What `replay` publishes by default.")
 
     # Ingest ----------------------------------------------------------------
-    poll_interval_s: float = Field(300.0, gt=0)
-    fetch_timeout_s: float = Field(20.0, gt=0)
-    fetch_max_bytes: int = Field(5 * 1024 * 1024, gt=0)
-    fetch_max_redirects: int = Field(5, ge=0)
+    poll_interval_s: float = Field(300.0, gt=0, description="First poll interval of a new feed.")
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Whole fetch, all redirects included.")
+    fetch_max_bytes: int = Field(
+        5 * 1024 * 1024, gt=0, description="Body cap, on the wire and after decompression."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed, each one checked.")
     allow_hosts: list[str] = Field(
         default_factory=list,
         description="Hosts or CIDRs exempt from the private-address guard "
@@ -69,15 +81,19 @@ class Settings(BaseSettings):
     park_interval_s: float = Field(24 * 3600.0, gt=0, description="Retry period of a parked feed.")
     near_dup_threshold: float = Field(0.8, gt=0, le=1, description="MinHash Jaccard for near-dups.")
     near_dup_memory: int = Field(50_000, ge=0, description="Recent texts kept for near-dup checks.")
-    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    user_agent: str = Field("wirewatch/0.1 (news monitor)", description="Sent with every fetch.")
 
     # Stories ---------------------------------------------------------------
-    story_threshold: float = Field(0.35, gt=0, le=1)
-    story_dormant_after_s: float = Field(3 * 24 * 3600.0, gt=0)
+    story_threshold: float = Field(
+        0.35, gt=0, le=1, description="Similarity an article needs to join a story."
+    )
+    story_dormant_after_s: float = Field(
+        3 * 24 * 3600.0, gt=0, description="Quiet event time after which a story leaves memory."
+    )
 
     # Alerting --------------------------------------------------------------
-    delivery_attempts: int = Field(8, ge=1)
-    delivery_timeout_s: float = Field(10.0, gt=0)
+    delivery_attempts: int = Field(8, ge=1, description="Attempts before dead-lettering.")
+    delivery_timeout_s: float = Field(10.0, gt=0, description="One delivery attempt, whole.")
     api_tokens: list[SecretStr] = Field(
         default_factory=list,
         description="Bearer tokens allowed to change subscriptions through the API (JSON "
@@ -106,10 +122,10 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Seconds in one digest minute (tests shorten it)."
     )
     smtp_host: str = Field("", description="SMTP relay for email channels. Empty: no email.")
-    smtp_port: int = Field(25, ge=1, le=65535)
-    smtp_sender: str = "wirewatch@localhost"
-    smtp_username: str = ""
-    smtp_password: SecretStr = SecretStr("")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP relay port.")
+    smtp_sender: str = Field("wirewatch@localhost", description="From: of alert emails.")
+    smtp_username: str = Field("", description="SMTP login (empty: none).")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
     smtp_starttls: bool | None = Field(
         None, description="STARTTLS: true requires it, false never, unset if offered."
     )
@@ -123,8 +139,12 @@ class Settings(BaseSettings):
         return value
 
     # Logging ---------------------------------------------------------------
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="debug, info, warning or error."
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="auto: console lines on a terminal, JSON otherwise."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -156,3 +176,27 @@ def load() -> Settings:
 @lru_cache(maxsize=1)
 def get() -> Settings:
     return load()
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, SecretStr):
+        value = "***" if value.get_secret_value() else ""
+    if isinstance(value, Path):
+        value = value.relative_to(ROOT) if value.is_relative_to(ROOT) else value
+    if value is None:
+        return "auto"
+    return f"`{value}`" if value not in ("", []) else "empty"
+
+
+def markdown_table() -> str:
+    """The settings table of the README, generated from this class (a test compares)."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        meaning = (field.description or "").replace("|", "/")
+        rows.append(f"| `WIREWATCH_{name.upper()}` | {_shown(default)} | {meaning} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())  # noqa: T201 - `python -m shared.settings` prints the README table
