@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -19,6 +20,33 @@ __all__ = ["STOP_WORDS", "name_key", "names", "numbers", "terms"]
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:[.,]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+
+
+def _char_class(codes: Iterable[int]) -> str:
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "")
+                   for a, b in ranges)
+
+
+# Faster equivalents of the patterns above. For texts without characters beyond the
+# BMP (the regex engine tests an explicit class by bitmap, a category per character):
+# the same words, and the capitalised words alone. For all texts: the numbers, with
+# the lookbehind after the first digit (so that the engine can skip to digits).
+_BMP_LETTERS = [code for code in range(0x10000) if re.match(r"[^\W\d_]", chr(code))]
+_FAST_WORD = re.compile(f"[{_char_class(_BMP_LETTERS)}]{{2,}}")
+_CAPITAL = re.compile(
+    f"[{_char_class(c for c in _BMP_LETTERS if chr(c).isupper())}]"
+    r"(?<![^\W\d_].)[^\W\d_]+"  # not preceded by a letter: a whole word
+)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_FAST_NUMBER = re.compile(  # _NUMBER with the lookbehind after the first digit
+    r"\d(?:(?<![\w.,]\d)\d{0,2}(?:[.,]\d{3})+(?!\d)|\d*(?:[.,]\d+)?)"
+)
 _OPENERS = frozenset(("", ".", "!", "?", ":", ";", "\n", "„", "“", '"', "«", "»", "–"))
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 
@@ -70,21 +98,36 @@ _STEM_CACHE: dict[str, dict[str, str]] = {}
 _STEM_CACHE_MAX = 200_000  # words per language; the cache starts afresh when full
 
 
+def _bmp(text: str) -> bool:
+    return text.isascii() or not _ASTRAL.search(text)
+
+
 def terms(text: str, lang: str) -> list[str]:
     """Stemmed content words of ``text`` in order, stop words removed."""
-    stop = STOP_WORDS.get(lang, _ALL_STOP)
-    cache = _STEM_CACHE.get(lang)
+    cache = _STEM_CACHE.get(lang)  # word → stem, "" for a stop word
     if cache is None or len(cache) >= _STEM_CACHE_MAX:
         cache = _STEM_CACHE[lang] = {}
+    lower = text.lower()
+    words = (_FAST_WORD if _bmp(lower) else _WORD).findall(lower)
+    try:
+        return [stem for stem in map(cache.__getitem__, words) if stem]
+    except KeyError:  # a word not seen yet
+        pass
+    stop = STOP_WORDS.get(lang, _ALL_STOP)
     stemmer = _stemmer(lang)
     out = []
-    for word in _WORD.findall(text.lower()):
-        if word in stop:
-            continue
+    for word in words:
         stem = cache.get(word)
         if stem is None:
-            stem = cache[word] = stemmer.stemWord(word) if stemmer else word
-        out.append(stem)
+            if word in stop:
+                cache[word] = ""
+                continue
+            stem = stemmer.stemWord(word) if stemmer else word
+            if stem:
+                cache[word] = stem
+            out.append(stem)
+        elif stem:
+            out.append(stem)
     return out
 
 
@@ -106,11 +149,21 @@ def names(text: str) -> list[str]:
     """
     inside: list[str] = []
     opening: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not word[0].isupper() or word.lower() in _ALL_STOP:
-            continue
-        (opening if _opens(text, match.start()) else inside).append(word)
+    if not _bmp(text):
+        for match in _WORD.finditer(text):
+            word = match.group()
+            if not word[0].isupper() or word.lower() in _ALL_STOP:
+                continue
+            (opening if _opens(text, match.start()) else inside).append(word)
+    else:
+        for match in _CAPITAL.finditer(text):
+            word = match.group()
+            if word.lower() in _ALL_STOP:
+                continue
+            i = match.start() - 1  # _opens, inline
+            while i >= 0 and text[i] in " \t\r":
+                i -= 1
+            (opening if i < 0 or text[i] in _OPENERS else inside).append(word)
     seen = set(inside)
     return [name_key(word) for word in inside + [w for w in opening if w in seen]]
 
@@ -126,7 +179,7 @@ def _opens(text: str, start: int) -> bool:
 def numbers(text: str) -> list[str]:
     """Numbers of ``text`` as language-neutral keys: ``39.000`` → ``#39000``, ``7,5`` → ``#7.5``."""
     out = []
-    for raw in _NUMBER.findall(text):
+    for raw in _FAST_NUMBER.findall(text):
         value = raw.replace(".", "").replace(",", "") if _THOUSANDS.match(raw) else raw
         out.append("#" + value.replace(",", "."))
     return out
