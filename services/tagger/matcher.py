@@ -31,7 +31,11 @@ from shared.records import Mention
 __all__ = ["SNIPPET_MAX", "Matcher", "snippet"]
 
 SNIPPET_MAX = 300
-_SENTENCE_END = re.compile(r"[.!?…][\"'“”„»«’)\]]*\s+|\n\s*")
+# A sentence ends at ".", "!", "?" or "…" (closing quotes or brackets may follow) before
+# whitespace, or at a line break; the match spans the whitespace after it. Written to
+# start with a character class, which lets the regex engine skip ahead fast; the same
+# matches as ``[.!?…]["'“”„»«’)\]]*\s+|\n\s*``.
+_SENTENCE_END = re.compile(r"[.!?…\n](?:(?<=\n)|[\"'“”„»«’)\]]*\s)\s*")
 _GAP = frozenset(" \t\r\n-\u00a0\u2010\u2011\u2013\u2014")
 
 Field = Literal["title", "text"]
@@ -205,36 +209,47 @@ class Matcher:
 
 
 class _Context:
-    """The context phrases found in one field, indexed for the alias rules."""
+    """The context phrases found in one field, indexed (on first use) for the rules."""
 
-    __slots__ = ("by_key", "ends", "keys", "starts", "value")
+    __slots__ = ("_by_key", "_ends", "_starts", "hits", "keys", "value")
 
     def __init__(self, value: str, hits: list[tuple[int, int, str]], keys: set[str]) -> None:
         self.value = value
         self.keys = keys
-        self.by_key: dict[str, list[tuple[int, int]]] = {}
-        self.ends: dict[int, set[str]] = {}
-        self.starts: dict[int, set[str]] = {}
-        for start, end, key in hits:
+        self.hits = hits
+        self._by_key: dict[str, list[tuple[int, int]]] | None = None
+        self._ends: dict[int, set[str]] | None = None
+        self._starts: dict[int, set[str]] | None = None
+
+    def _index(self) -> None:
+        by_key: dict[str, list[tuple[int, int]]] = {}
+        ends: dict[int, set[str]] = {}
+        starts: dict[int, set[str]] = {}
+        for start, end, key in self.hits:
             if key[0] == "p":
-                self.by_key.setdefault(key, []).append((start, end))
-                self.ends.setdefault(end, set()).add(key)
-                self.starts.setdefault(start, set()).add(key)
+                by_key.setdefault(key, []).append((start, end))
+                ends.setdefault(end, set()).add(key)
+                starts.setdefault(start, set()).add(key)
+        self._by_key, self._ends, self._starts = by_key, ends, starts
 
     def allows(self, target: _Target, start: int, end: int) -> bool:
+        if self._ends is None:
+            self._index()
+        ends, starts, by_key = self._ends, self._starts, self._by_key
+        assert ends is not None and starts is not None and by_key is not None
         value = self.value
-        if target.before and self.ends:
+        if target.before and ends:
             at = start
             while True:
-                if not target.before.isdisjoint(self.ends.get(at, ())):
+                if not target.before.isdisjoint(ends.get(at, ())):
                     return False
                 if at == 0 or value[at - 1] not in _GAP:
                     break
                 at -= 1
-        if target.after and self.starts:
+        if target.after and starts:
             at = end
             while True:
-                if not target.after.isdisjoint(self.starts.get(at, ())):
+                if not target.after.isdisjoint(starts.get(at, ())):
                     return False
                 if at == len(value) or value[at] not in _GAP:
                     break
@@ -247,7 +262,7 @@ class _Context:
         return any(
             s - end <= near and start - e <= near
             for key in target.require
-            for s, e in self.by_key.get(key, ())
+            for s, e in by_key.get(key, ())
         )
 
 
@@ -296,26 +311,22 @@ def snippet(value: str, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
 class _Sentences:
     """Sentence boundaries of one field, found once for all its mentions."""
 
-    __slots__ = ("begins", "marks", "seen", "stops", "value")
+    __slots__ = ("begins", "marks", "seen", "value")
 
     def __init__(self, value: str) -> None:
         self.value = value
-        self.marks: list[int] = []
-        self.stops: list[int] = []
-        self.begins: list[int] = []
-        for m in _SENTENCE_END.finditer(value):
-            at = m.start()
-            self.marks.append(at)
-            self.stops.append(at + (value[at] != "\n"))
-            self.begins.append(m.end())
+        spans = [m.span() for m in _SENTENCE_END.finditer(value)]
+        self.marks = [start for start, _ in spans]
         self.marks.append(len(value))  # sentinel: the text ends the last sentence
-        self.stops.append(len(value))
+        self.begins = [end for _, end in spans]
         self.seen: dict[tuple[int, int], str] = {}  # whole sentences, by bounds
 
     def around(self, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
         i = bisect_right(self.begins, start) - 1
         left = self.begins[i] if i >= 0 else 0
-        right = self.stops[bisect_left(self.marks, end)]
+        right = self.marks[bisect_left(self.marks, end)]
+        if right < len(self.value) and self.value[right] != "\n":
+            right += 1  # the sentence keeps its punctuation, not its line break
         if right - left <= limit:
             found = self.seen.get((left, right))
             if found is None:
