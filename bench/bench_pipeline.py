@@ -148,7 +148,7 @@ async def baseline(pipe: Pipeline, records: list[tuple[bytes, bytes]]) -> dict[s
                 raise TimeoutError(f"pass-through stalled at {count}/{n}")
             return count >= n
 
-        await wait_for(done, 3600, "the pass-through to copy every record", every=0.1)
+        await wait_for(done, 3600, "the pass-through to copy every record", every=0.5)
         t_end = time.time()
         await producing
         t0 = await first_timestamp(pipe.bootstrap, SOURCE.name)
@@ -227,7 +227,7 @@ async def pipeline_run(pipe: Pipeline, archive: Path, n: int, receiver: Receiver
                     raise RuntimeError(f"{name} exited:\n{proc.tail()}")
             return "alerting" in complete
 
-        await wait_for(done, 4 * 3600, "alerting to see every article", every=0.2)
+        await wait_for(done, 4 * 3600, "alerting to see every article", every=0.5)
         code, replay_rss, replay_s = await replaying
         if code != 0:
             raise RuntimeError(f"replay exited {code}")
