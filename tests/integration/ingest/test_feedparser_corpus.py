@@ -187,7 +187,7 @@ async def test_feedparser_corpus(server, settings, tmp_path):
                 problems.append(f"{rel}: parsed {name} {got[name]!r} != {want!r}")
 
     try:
-        async with asyncio.timeout(90):
+        async with asyncio.timeout(300):  # a hang guard, not a speed target (see make bench)
             await asyncio.gather(*(poll(rel, url, exp) for rel, (url, exp) in docs.items()))
     finally:
         await client.aclose()
