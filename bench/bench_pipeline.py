@@ -438,8 +438,19 @@ def report(result: dict[str, Any]) -> str:
             f"{'–' if not cpu else f'{statistics.median(cpu):,.0f}'} | {_mb(max(rss))} |"
         )
     bcpu = statistics.median([r["baseline"]["cpu_us_per_msg"] for r in runs])
+    cpu_by_stage = {
+        s: statistics.median([r["cpu_us_per_article"][s] for r in runs]) for s in STAGES
+    }
+    worst = max(cpu_by_stage, key=lambda s: cpu_by_stage[s])
+    total_cpu = sum(cpu_by_stage.values())
     lines += [
         f"| (baseline pass-through) | | {bcpu:,.0f} | |",
+        "",
+        f"Bottleneck: **{worst}** ({cpu_by_stage[worst]:,.0f} µs CPU per article, "
+        f"{cpu_by_stage[worst] / total_cpu:.0%} of the three stages' {total_cpu:,.0f} µs; "
+        f"the pass-through spends {bcpu:,.0f} µs per message). With "
+        f"{os.cpu_count()} cores the stages' CPU alone caps the pipeline at about "
+        f"{(os.cpu_count() or 1) * 1e6 / total_cpu:,.0f} articles/s.",
         "",
         f"Alerts: {statistics.median([r['alerts_raised'] for r in runs]):,.0f} raised per run "
         f"(median), {statistics.median([r['alerts_received_distinct'] for r in runs]):,.0f} "

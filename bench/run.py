@@ -255,6 +255,9 @@ def render(outcomes: list[Outcome], info: dict[str, str], quick: bool, started: 
         if o.markdown:
             lines += [_demote(o.markdown), ""]
         lines += _goal_lines(o)
+        notes = ROOT / "bench" / f"{o.bench.name}-notes.md"
+        if notes.exists():  # hand-written analysis (profiles) kept beside the figures
+            lines += ["", _demote(notes.read_text().strip())]
         if o.status != "ok":
             lines += ["", f"**{o.status}** after {o.seconds:,.0f} s; stderr tail:", "", "```"]
             lines += [o.tail, "```"]
