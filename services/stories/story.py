@@ -8,8 +8,10 @@ JSON, so ``to_state`` → ``from_state`` is exact.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from shared.records import StorySummary
@@ -85,26 +87,36 @@ class Story:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Story:
+        """Restore ``to_state``. Feature keys and ids are interned: after a restart the
+        stories share one string per term, as they do when built from the stream."""
         title, body, names = (float(n) for n in state["norms"])
         return cls(
-            id=str(state["id"]),
-            lang=str(state["lang"]),
+            id=intern(str(state["id"])),
+            lang=intern(str(state["lang"])),
             seq=int(state["seq"]),
             first_seen=datetime.fromisoformat(state["first_seen"]),
             last_seen=datetime.fromisoformat(state["last_seen"]),
             headline=str(state["headline"]),
-            headline_terms=tuple(state["headline_terms"]),
+            headline_terms=_keys(state["headline_terms"]),
             revision=int(state["revision"]),
             article_count=int(state["article_count"]),
-            title={str(k): int(v) for k, v in state["title"].items()},
-            body={str(k): int(v) for k, v in state["body"].items()},
-            names={str(k): int(v) for k, v in state["names"].items()},
-            entities={str(k): int(v) for k, v in state["entities"].items()},
-            sources=list(state["sources"]),
+            title=_counts(state["title"]),
+            body=_counts(state["body"]),
+            names=_counts(state["names"]),
+            entities=_counts(state["entities"]),
+            sources=list(_keys(state["sources"])),
             members=list(state["members"]),
-            term_keys=tuple(state["term_keys"]),
-            name_keys=tuple(state["name_keys"]),
-            top_terms=tuple(state["top_terms"]),
-            links=list(state["links"]),
+            term_keys=_keys(state["term_keys"]),
+            name_keys=_keys(state["name_keys"]),
+            top_terms=_keys(state["top_terms"]),
+            links=list(_keys(state["links"])),
             norms=(title, body, names),
         )
+
+
+def _keys(keys: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(map(intern, map(str, keys)))
+
+
+def _counts(counts: dict[str, Any]) -> dict[str, int]:
+    return dict(zip(map(intern, map(str, counts)), map(int, counts.values()), strict=True))

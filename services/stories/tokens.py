@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from sys import intern
 
 import snowballstemmer
 
@@ -122,7 +123,7 @@ def terms(text: str, lang: str) -> list[str]:
             if word in stop:
                 cache[word] = ""
                 continue
-            stem = stemmer.stemWord(word) if stemmer else word
+            stem = intern(stemmer.stemWord(word) if stemmer else word)  # shared keys
             if stem:
                 cache[word] = stem
             out.append(stem)
@@ -138,7 +139,7 @@ def name_key(word: str) -> str:
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     if len(folded) > 4 and folded.endswith("s") and not folded.endswith("ss"):
         folded = folded[:-1]
-    return folded
+    return intern(folded)
 
 
 def names(text: str) -> list[str]:
