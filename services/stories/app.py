@@ -31,13 +31,16 @@ def build(settings: Settings) -> faust.App:
         dormant_after=timedelta(seconds=settings.story_dormant_after_s),
     )
     restored = {"done": False}
-    clock = {"now": datetime.min.replace(tzinfo=UTC)}
+    clocks: dict[str, datetime] = {}  # per language: one partition's stream, one clock
 
-    def stream_time(published: datetime) -> datetime:
-        """Event time: the latest publication time seen, never ahead of the wall clock.
-        Dormancy follows the stream, so a replayed archive groups like live news."""
-        clock["now"] = max(clock["now"], min(published, datetime.now(UTC)))
-        return clock["now"]
+    def stream_time(lang: str, published: datetime) -> datetime:
+        """Event time of a language's stream: the latest publication time seen in it,
+        never ahead of the wall clock. Dormancy and decay follow the stream, so a replayed
+        archive groups like live news, and one language running ahead of another in its
+        partition does not age the other's stories."""
+        now = max(clocks.get(lang, published), min(published, datetime.now(UTC)))
+        clocks[lang] = now
+        return now
 
     def restore() -> None:
         count = 0
@@ -45,9 +48,10 @@ def build(settings: Settings) -> faust.App:
             if state:
                 index.load(state)
                 count += 1
-        latest = max((s.last_seen for s in index.stories()), default=None)
-        if latest is not None:
-            index.expire(stream_time(latest))
+        for story in index.stories():
+            stream_time(story.lang, story.last_seen)
+        if clocks:
+            index.expire(min(clocks.values()))
         restored["done"] = True
         log.info("stories_restored", stories=count, live=len(index))
 
@@ -57,7 +61,9 @@ def build(settings: Settings) -> faust.App:
             if not restored["done"]:
                 restore()
             try:
-                story, is_new = index.assign(article, stream_time(article.article.published))
+                story, is_new = index.assign(
+                    article, stream_time(article.article.lang, article.article.published)
+                )
                 table[story.id] = index.export(story.id)
             except Exception as exc:
                 await dead_letter(dlq, event, f"story assignment failed: {exc!r}")
