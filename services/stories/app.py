@@ -1,6 +1,12 @@
 """The stories shell: tagged articles in (keyed by language), story updates out (keyed
 by story id). The clustering is ``clustering.StoryIndex``; each story's state is kept in
-a changelogged table, so a restarted worker rebuilds its index from Kafka."""
+a changelogged table, so a restarted worker rebuilds its index from Kafka.
+
+Delivery is at least once, so an article can arrive twice (a replay restarted, a
+worker killed before its offsets were committed). A second changelogged table remembers
+each article's story and the revision it made; a repeat is not clustered again but
+answered with the same revision, so alerting raises nothing new and any alert that was
+lost in the crash is re-sent under its original idempotency key."""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from shared.settings import Settings
 from shared.streaming import dead_letter, decoded, make_app, topic
 
 log = structlog.get_logger(__name__)
+SWEEP_EVERY = 5000  # assignments between sweeps of dormant stories out of the tables
 
 
 def build(settings: Settings) -> faust.App:
@@ -26,6 +33,9 @@ def build(settings: Settings) -> faust.App:
     updates = topic(app, topics.STORY_UPDATES)
     dlq = topic(app, topics.DEAD_LETTERS)
     table = app.Table("stories", default=None, partitions=topics.TAGGED.partitions)
+    # article id -> [story id, revision, language]; swept of dormant stories' articles
+    assigned = app.Table("stories-assigned", default=None, partitions=topics.TAGGED.partitions)
+    since_sweep = {"n": 0}
     index = StoryIndex(
         threshold=settings.story_threshold,
         dormant_after=timedelta(seconds=settings.story_dormant_after_s),
@@ -55,16 +65,44 @@ def build(settings: Settings) -> faust.App:
         restored["done"] = True
         log.info("stories_restored", stories=count, live=len(index))
 
+    def repeat(article: TaggedArticle) -> StoryUpdate | None:
+        """The update an already assigned article made, said again (None: forget it)."""
+        story_id, revision, _ = assigned[article.article.id]
+        story = index.get(story_id)
+        metrics.REPEATS.inc()
+        if story is None:  # dormant since: there is nothing left to say
+            return None
+        story = story.model_copy(update={"revision": revision})
+        return StoryUpdate(story=story, article=article, is_new=revision == 1)
+
+    def sweep(lang: str) -> None:
+        """Forget dormant stories of ``lang`` (this event's partition) in both tables."""
+        for key, value in list(assigned.items()):
+            if value and value[2] == lang and value[0] not in index:
+                del assigned[key]
+        for key, state in list(table.items()):
+            if state and state.get("lang") == lang and key not in index:
+                del table[key]
+
     @app.agent(tagged)
     async def assign(stream: faust.StreamT) -> None:
         async for event, article in decoded(stream, TaggedArticle, dlq):
             if not restored["done"]:
                 restore()
+            lang = article.article.lang
             try:
-                story, is_new = index.assign(
-                    article, stream_time(article.article.lang, article.article.published)
-                )
+                if assigned.get(article.article.id) is not None:
+                    again = repeat(article)
+                    if again is not None:
+                        await updates.send(key=again.story.id.encode(), value=again.dumps())
+                    continue
+                story, is_new = index.assign(article, stream_time(lang, article.article.published))
+                assigned[article.article.id] = [story.id, story.revision, lang]
                 table[story.id] = index.export(story.id)
+                since_sweep["n"] += 1
+                if since_sweep["n"] >= SWEEP_EVERY:
+                    since_sweep["n"] = 0
+                    sweep(lang)
             except Exception as exc:
                 await dead_letter(dlq, event, f"story assignment failed: {exc!r}")
                 continue

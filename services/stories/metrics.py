@@ -10,6 +10,10 @@ CREATED = Counter("wirewatch_stories_created_total", "New stories, by language."
 UPDATES = Counter(
     "wirewatch_story_updates_total", "Articles assigned to stories, by language.", ["lang"]
 )
+REPEATS = Counter(
+    "wirewatch_story_repeats_total",
+    "Articles that arrived again (at-least-once redelivery) and were not clustered twice.",
+)
 LIVE = Gauge("wirewatch_stories_live", "Stories held in memory (not yet dormant).")
 SIZE = Histogram(
     "wirewatch_story_size_articles",
