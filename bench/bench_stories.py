@@ -2,11 +2,15 @@
 
 Each size runs in its own process (so peak RSS is that size's): the index is filled
 with synthetic stories through ``StoryIndex.load`` (Zipf-distributed vocabulary and
-names, German and English), then a fixed batch of synthetic articles — half about
+names, German and English; each state goes through JSON first, as a restarted worker
+reads it from the changelog), then a fixed batch of synthetic articles — half about
 existing stories, half new — is assigned, timed, ``--runs`` times. Throughput is
 counted in process CPU time (the machine is shared; wall-clock rates are printed
 beside it). Articles are title + lead sized (~50 words). Goal: ≥ 2,000
 articles/s at 100,000 live stories within 2 GB, nearly flat from 1k to 100k.
+
+``export_us`` is the CPU cost per article of what the Faust shell does after each
+assign: ``index.export(story.id)`` and serialising it as its table does (orjson).
 
     python bench/bench_stories.py            # all sizes, markdown table + JSON line
     python bench/bench_stories.py --size 1000 --runs 3   # one size, JSON line
@@ -28,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import orjson
 
 from services.stories.clustering import Limits, StoryIndex
 from services.stories.scoring import centroid_norm, idf
@@ -144,7 +150,7 @@ def run_size(size: int, runs: int, seed: int = 1) -> dict[str, Any]:
     index = StoryIndex()
     fill_start = time.perf_counter()
     for state in states:
-        index.load(state)
+        index.load(json.loads(json.dumps(state)))  # as restored from the changelog
     del states
     batches = []
     for r in range(runs + 1):  # batch 0 warms up (and rebuilds the postings after load)
@@ -162,16 +168,24 @@ def run_size(size: int, runs: int, seed: int = 1) -> dict[str, Any]:
             batch.append(_article(n, lang, words, names, published))
         batches.append(batch)
     fill = time.perf_counter() - fill_start
-    rates, wall_rates, joined = [], [], 0
+    rates, wall_rates, exports, joined = [], [], [], 0
     for r, batch in enumerate(batches):
+        story_ids = []
         start, cpu_start = time.perf_counter(), time.process_time()
         for article in batch:
-            _, is_new = index.assign(article, article.article.published)
+            story, is_new = index.assign(article, article.article.published)
             joined += not is_new
+            story_ids.append(story.id)
         cpu, wall = time.process_time() - cpu_start, time.perf_counter() - start
+        cpu_start = time.process_time()  # the shell's table write, after the batch
+        for story_id in story_ids:
+            if story_id in index:
+                orjson.dumps(index.export(story_id), option=orjson.OPT_NON_STR_KEYS)
+        export = time.process_time() - cpu_start
         if r:
             rates.append(len(batch) / cpu)
             wall_rates.append(len(batch) / wall)
+            exports.append(export / len(batch) * 1e6)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"live_stories": size, "live_after": len(index), "runs": runs, "batch": BATCH,
             "articles_per_s": {"median": round(statistics.median(rates)),
@@ -179,6 +193,7 @@ def run_size(size: int, runs: int, seed: int = 1) -> dict[str, Any]:
             "articles_per_wall_s": {"median": round(statistics.median(wall_rates)),
                                     "min": round(min(wall_rates)),
                                     "max": round(max(wall_rates))},
+            "export_us": round(statistics.median(exports), 1),
             "joined_share": round(joined / sum(len(b) for b in batches), 3),
             "setup_s": round(fill, 1), "peak_rss_mb": round(peak_mb)}
 
@@ -197,12 +212,13 @@ def main() -> int:
                               str(args.runs)], check=True, capture_output=True, text=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print("| live stories | articles/CPU-s median | min | max | articles/wall-s median "
-          "| joined | peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          "| joined | export µs/article | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         a, w = r["articles_per_s"], r["articles_per_wall_s"]
         print(f"| {r['live_stories']:,} | {a['median']:,} | {a['min']:,} | {a['max']:,} "
-              f"| {w['median']:,} | {r['joined_share']:.0%} | {r['peak_rss_mb']:,} |")
+              f"| {w['median']:,} | {r['joined_share']:.0%} | {r['export_us']} "
+              f"| {r['peak_rss_mb']:,} |")
     ratio = results[-1]["articles_per_s"]["median"] / results[0]["articles_per_s"]["median"]
     print(json.dumps({"bench": "stories", "results": results,
                       "ratio_100k_vs_1k": round(ratio, 3)}))
