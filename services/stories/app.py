@@ -66,14 +66,15 @@ def build(settings: Settings) -> faust.App:
         log.info("stories_restored", stories=count, live=len(index))
 
     def repeat(article: TaggedArticle) -> StoryUpdate | None:
-        """The update an already assigned article made, said again (None: forget it)."""
-        story_id, revision, _ = assigned[article.article.id]
-        story = index.get(story_id)
-        metrics.REPEATS.inc()
-        if story is None:  # dormant since: there is nothing left to say
+        """The update an already assigned article made, said again; None when its story
+        is not held (its state was lost in a crash, or it went dormant): cluster again."""
+        first = assigned.get(article.article.id)
+        story = index.get(first[0]) if first else None
+        if first is None or story is None:
             return None
-        story = story.model_copy(update={"revision": revision})
-        return StoryUpdate(story=story, article=article, is_new=revision == 1)
+        metrics.REPEATS.inc()
+        story = story.model_copy(update={"revision": first[1]})
+        return StoryUpdate(story=story, article=article, is_new=first[1] == 1)
 
     def sweep(lang: str) -> None:
         """Forget dormant stories of ``lang`` (this event's partition) in both tables."""
@@ -91,14 +92,13 @@ def build(settings: Settings) -> faust.App:
                 restore()
             lang = article.article.lang
             try:
-                if assigned.get(article.article.id) is not None:
-                    again = repeat(article)
-                    if again is not None:
-                        await updates.send(key=again.story.id.encode(), value=again.dumps())
+                again = repeat(article)
+                if again is not None:
+                    await updates.send(key=again.story.id.encode(), value=again.dumps())
                     continue
                 story, is_new = index.assign(article, stream_time(lang, article.article.published))
+                table[story.id] = index.export(story.id)  # the story first, then the marker
                 assigned[article.article.id] = [story.id, story.revision, lang]
-                table[story.id] = index.export(story.id)
                 since_sweep["n"] += 1
                 if since_sweep["n"] >= SWEEP_EVERY:
                     since_sweep["n"] = 0
