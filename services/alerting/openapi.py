@@ -148,7 +148,7 @@ def document() -> dict[str, Any]:
             "title": "wirewatch alerting",
             "version": "1",
             "description": "Subscriptions: the query language, channels and delivery are "
-            "described in docs/alerting.md.",
+            "described in the README (Alerting).",
         },
         "paths": paths,
         "components": {
