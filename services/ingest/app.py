@@ -4,6 +4,7 @@ signals. The order of work (fetch → parse → normalise → dedup) lives in pi
 from __future__ import annotations
 
 import asyncio
+import itertools
 import signal
 from pathlib import Path
 
@@ -86,21 +87,23 @@ async def replay(
 ) -> int:
     """Publish the seeds (no archives given) or the given JSONL archives, then exit."""
     logs.setup(settings, "ingest-replay")
-    articles: list[Article] = []
     try:
-        if not archives:
-            articles = replaying.load_seeds(settings.seeds_dir)
-        for path in archives:
-            articles.extend(replaying.load_archive(path))
+        seeds = [] if archives else replaying.load_seeds(settings.seeds_dir)
     except (OSError, replaying.ArchiveError) as exc:
         log.error("replay_input_invalid", error=str(exc))
         return 2
+    # Archives are streamed line by line: memory stays flat however large they are.
+    articles = itertools.chain(seeds, *(replaying.load_archive(path) for path in archives))
     producer = await _started_producer(settings)
     publisher = KafkaPublisher(producer, wait=False)
 
+    published = 0
+
     async def publish(article: Article) -> None:
+        nonlocal published
         await publisher(article)
         REPLAYED.inc()
+        published += 1
         if speed > 0 or interval_s > 0:
             await publisher.flush()
 
@@ -109,6 +112,10 @@ async def replay(
             articles, publish, speed=speed, max_gap_s=max_gap_s, interval_s=interval_s
         )
         await publisher.flush()
+    except (OSError, replaying.ArchiveError) as exc:
+        await publisher.flush()
+        log.error("replay_input_invalid", error=str(exc), published=published)
+        return 2
     finally:
         await producer.stop()
     log.info("replay_done", articles=count, speed=speed)

@@ -5,7 +5,6 @@ real time (the gaps between publication times, divided by the speed factor)."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,21 +91,17 @@ def load_archive(path: Path, now: datetime | None = None) -> Iterator[Article]:
                 raise ArchiveError(f"{path}:{number}: {exc}") from None
 
 
-def delays(
-    published: list[datetime], speed: float, max_gap_s: float, interval_s: float = 0.0
-) -> list[float]:
-    """Seconds to wait before each article: a fixed ``interval_s`` when given; else 0
-    everywhere when ``speed`` is 0 (as fast as possible); else the publication gap
-    divided by ``speed``, capped at ``max_gap_s``."""
-    if interval_s > 0 and published:
-        return [0.0] + [interval_s] * (len(published) - 1)
-    if speed <= 0 or not published:
-        return [0.0] * len(published)
-    out = [0.0]
-    for before, after in itertools.pairwise(published):
-        gap = max(0.0, (after - before).total_seconds()) / speed
-        out.append(min(gap, max_gap_s))
-    return out
+def gap(
+    before: datetime, after: datetime, speed: float, max_gap_s: float, interval_s: float = 0.0
+) -> float:
+    """Seconds to wait between two articles: a fixed ``interval_s`` when given; else 0
+    when ``speed`` is 0 (as fast as possible); else the publication gap divided by
+    ``speed``, capped at ``max_gap_s``."""
+    if interval_s > 0:
+        return interval_s
+    if speed <= 0:
+        return 0.0
+    return min(max(0.0, (after - before).total_seconds()) / speed, max_gap_s)
 
 
 async def replay(
@@ -118,14 +113,16 @@ async def replay(
     interval_s: float = 0.0,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> int:
-    """Publish ``articles`` paced by ``speed``; returns how many were published."""
-    items = list(articles)
+    """Publish ``articles`` (any iterable: archives are streamed, not loaded) paced by
+    ``speed`` or ``interval_s``; returns how many were published."""
     count = 0
-    for wait, article in zip(
-        delays([a.published for a in items], speed, max_gap_s), items, strict=True
-    ):
-        if wait:
-            await sleep(wait)
+    previous: datetime | None = None
+    for article in articles:
+        if previous is not None:
+            wait = gap(previous, article.published, speed, max_gap_s, interval_s)
+            if wait:
+                await sleep(wait)
         await publish(article)
+        previous = article.published
         count += 1
     return count
