@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -560,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         args.latency_seconds = min(args.latency_seconds, 20.0)
     os.environ.setdefault("PYTHONPATH", str(ROOT))
     signal.signal(signal.SIGTERM, _terminate)  # stop every service we started (finally blocks)
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout: report
     result = asyncio.run(main_async(args))
     print(report(result))
     print(json.dumps(result, default=str))

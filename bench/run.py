@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "BENCHMARKS.md"
 QUICK_NOTE = " — **quick mode** (smaller sizes)"
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d.* \[(debug|info|warning|error)\s*\] ")
 
 
 @dataclass(frozen=True)
@@ -204,10 +206,14 @@ def run_one(bench: Bench, quick: bool, log_dir: Path) -> Outcome:
 
 
 def _demote(markdown: str) -> str:
-    """Headings of a benchmark's own report go below ours."""
+    """Headings of a benchmark's own report go below ours (levels 1-3 → 3, deeper → 4); log lines
+    a benchmark let slip onto stdout are dropped."""
     out = []
     for line in markdown.splitlines():
-        out.append("###" + line if line.startswith("#") else line)
+        if _LOG_LINE.match(line):
+            continue
+        level = len(line) - len(line.lstrip("#"))
+        out.append("#" * (3 if level <= 3 else 4) + line[level:] if level else line)
     return "\n".join(out)
 
 

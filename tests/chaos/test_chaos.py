@@ -18,7 +18,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,7 @@ async def wait_all(stack: Stack, timeout: float = 150) -> None:
 
 def record(report: dict[str, Any], name: str, figures: dict[str, Any], ok: bool) -> None:
     figures["result"] = "pass" if ok else "**FAIL**"
+    figures["ran_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     report[name] = figures
     print(f"\nCHAOS {name}: {figures}")
 
@@ -321,18 +322,22 @@ async def test_broker_paused_30s(stack: Stack, chaos_report: dict[str, dict[str,
     figures = stack.figures()
     restarted = [n for n, p in pipe.procs.items() if not p.proc or p.proc.pid != pids[n]]
     exited = [n for n, p in pipe.procs.items() if p.proc and p.proc.poll() is not None]
-    logged = {}
+    logged: dict[str, int] = {}
+    samples: dict[str, list[str]] = {}
     for name, proc in pipe.procs.items():
         with proc.log_path.open("rb") as fh:
             fh.seek(sizes[name])
             new = fh.read().decode(errors="replace").splitlines()
-        logged[name] = sum(1 for line in new if '"warning"' in line or '"error"' in line)
+        warned = [line for line in new if '"warning"' in line or '"error"' in line]
+        logged[name] = len(warned)
+        samples[name] = [_event(line) for line in warned[:3]]
     silent = [n for n, count in logged.items() if count == 0]
     figures |= {
         "recover_s": recover,
         "restarted": restarted,
         "exited": exited,
         "warnings_logged": logged,
+        "warning_samples": samples,
     }
     if silent:
         notes.append(f"no warning logged by {', '.join(silent)}")
@@ -343,6 +348,15 @@ async def test_broker_paused_30s(stack: Stack, chaos_report: dict[str, dict[str,
     assert figures["lost"] == 0, f"alerts lost after the broker outage: {figures}"
     assert figures["extra_keys"] == 0, f"repeats under new keys: {figures['extra_sample']}"
     assert not silent, f"services did not log the outage: {logged}"
+
+
+def _event(line: str) -> str:
+    try:
+        entry = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return line[:160]
+    extra = {k: v for k, v in entry.items() if k not in ("event", "service", "timestamp")}
+    return f"{entry.get('event', '')} {extra}"[:200]
 
 
 # --- poison messages on every topic ---------------------------------------------------------
