@@ -23,7 +23,7 @@ import base64
 import binascii
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -43,11 +43,15 @@ from pydantic import (
 from services.alerting.query import (
     And,
     Entity,
+    Evaluator,
     Keyword,
+    Lang,
     MatchContext,
     Node,
+    Not,
     Or,
     Query,
+    Source,
     evaluator,
     parse,
 )
@@ -310,13 +314,128 @@ def _anchor_cost(terms: frozenset[AnchorTerm]) -> tuple[int, int, list[AnchorTer
     return len(terms), sum(kind == "keyword" for kind, _ in terms), sorted(terms)
 
 
+# --- the matching plan ----------------------------------------------------------------------
+#
+# Beyond its anchors, each subscription is compiled to a disjunction of conjuncts
+# (negations pushed down to the terms): every conjunct is "these terms present, these
+# absent, these other conditions hold", where terms are entities, keywords and the
+# ``lang:``/``source:`` filters (an article "contains" ``lang:de`` when its language is de
+# or de-*; ``source:x`` when its source is x). Every conjunct contains one of the
+# subscription's anchors (see ``anchors``: an AND takes the anchors of one side, whose
+# conjuncts are in every conjunct of the AND; an OR with a side lacking anchors has none),
+# so each conjunct is filed under one anchor it contains and is only checked for articles
+# that contain that anchor. Under its anchor a conjunct is one of:
+#
+# - *direct*: nothing else to check (``@a``; ``@a OR "x y"`` under either side);
+# - *pair*: one more term required (``@a AND @b``, ``@a lang:de``): a dict from that term
+#   to ids, looked up against the article's terms in bulk;
+# - *general*: required terms (a frozenset ``<=`` test), forbidden terms (``isdisjoint``)
+#   and other conditions (``size``, compiled by ``evaluator``).
+#
+# A subscription that matches through several conjuncts is reported once. Queries whose
+# normal form would exceed ``_MAX_CONJUNCTS`` are filed as one general entry with the
+# query's own evaluator.
+
+TermKind = Literal["entity", "keyword", "lang", "source"]
+TermKey = tuple[TermKind, str]
+_Conjunct = tuple[frozenset[TermKey], frozenset[TermKey], frozenset[Node]]
+_MAX_CONJUNCTS = 32
+_NONE: frozenset[Any] = frozenset()
+_TRUE: _Conjunct = (_NONE, _NONE, _NONE)
+
+
+def _term_key(node: Node) -> TermKey | None:
+    if isinstance(node, Entity):
+        return ("entity", node.name)
+    if isinstance(node, Keyword):
+        return ("keyword", node.key)
+    if isinstance(node, Lang):
+        return ("lang", node.code)
+    if isinstance(node, Source):
+        return ("source", node.name)
+    return None
+
+
+def _conjuncts(node: Node, negated: bool = False) -> list[_Conjunct] | None:
+    """``node`` (or NOT ``node``) as a disjunction of conjuncts; None if too many."""
+    key = _term_key(node)
+    if key is not None:
+        one = frozenset({key})
+        return [(_NONE, one, _NONE)] if negated else [(one, _NONE, _NONE)]
+    if isinstance(node, Not):
+        return _conjuncts(node.item, not negated)
+    if isinstance(node, And | Or):
+        parts = [_conjuncts(item, negated) for item in node.items]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(node, Or) != negated:  # OR, or NOT of AND: the union
+            out = list(dict.fromkeys(c for p in parts for c in p or ()))
+        else:  # AND, or NOT of OR: the product, dropping contradictions
+            out = [_TRUE]
+            for p in parts:
+                out = list(
+                    dict.fromkeys(
+                        (pos, neg, a[2] | b[2])
+                        for a in out
+                        for b in p or ()
+                        if (pos := a[0] | b[0]).isdisjoint(neg := a[1] | b[1])
+                    )
+                )
+                if len(out) > _MAX_CONJUNCTS:
+                    return None
+        if len(out) > _MAX_CONJUNCTS:
+            return None
+        return _absorb(out)
+    return [(_NONE, _NONE, frozenset({Not(node) if negated else node}))]  # size
+
+
+def _absorb(conjuncts: list[_Conjunct]) -> list[_Conjunct]:
+    """Drop every conjunct implied by another (``a OR (a AND b)`` is ``a``)."""
+    if len(conjuncts) < 2:
+        return conjuncts
+    return [
+        c
+        for c in conjuncts
+        if not any(
+            d is not c and d[0] <= c[0] and d[1] <= c[1] and d[2] <= c[2] and d != c
+            for d in conjuncts
+        )
+    ]
+
+
+def _rest_evaluator(rest: frozenset[Node]) -> Evaluator | None:
+    if not rest:
+        return None
+    items = sorted(rest, key=str)
+    return evaluator(items[0] if len(items) == 1 else And(tuple(items)))
+
+
+class _Bucket:
+    """The conjuncts filed under one anchor term (see the comment above)."""
+
+    __slots__ = ("direct", "general", "pairs")
+
+    def __init__(self) -> None:
+        self.direct: dict[str, None] = {}
+        self.pairs: dict[int, dict[str, None]] = {}
+        # (id, n) -> (id, required, forbidden, other conditions or None)
+        self.general: dict[
+            tuple[str, int], tuple[str, frozenset[int], frozenset[int], Evaluator | None]
+        ] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.direct or self.pairs or self.general)
+
+
+# where one conjunct was filed: (anchor id, "direct" | "pair" | "general", pair term or n)
+_Placement = tuple[int, str, int]
+
+
 class SubscriptionIndex:
     """All subscriptions, filed by anchor term; one ``PhraseIndex`` over all keywords."""
 
     def __init__(self, subs: Iterable[Subscription] = ()) -> None:
         self._subs: dict[str, Subscription] = {}
-        # id -> the query's evaluator, for unpaused subscriptions (hot path: no pydantic)
-        self._evaluate: dict[str, Callable[[MatchContext], bool]] = {}
         self._filed: dict[str, frozenset[AnchorTerm] | None] = {}
         self._by_entity: dict[str, set[str]] = {}
         self._by_keyword: dict[str, set[str]] = {}
@@ -324,6 +443,18 @@ class SubscriptionIndex:
         self._keyword_refs: Counter[str] = Counter()
         self._phrases: PhraseIndex | None = None
         self._phrases_stale = False
+        # the matching plan: terms as small ints, conjuncts in buckets by anchor id
+        self._term_ids: dict[TermKind, dict[str, int]] = {
+            "entity": {},
+            "keyword": {},
+            "lang": {},
+            "source": {},
+        }
+        self._term_refs: dict[int, int] = {}
+        self._next_term = 0
+        self._buckets: dict[int, _Bucket] = {}
+        self._placed: dict[str, tuple[list[_Placement], list[TermKey]]] = {}
+        self._always_eval: dict[str, Evaluator] = {}  # id -> evaluator, for self._always
         for sub in subs:
             self.upsert(sub)
 
@@ -345,21 +476,91 @@ class SubscriptionIndex:
                 self._phrases_stale = True
         if sub.paused:
             return
-        self._evaluate[sub.id] = evaluator(sub.compiled.root)
-        terms = anchors(sub.compiled.root)
+        root = sub.compiled.root
+        terms = anchors(root)
         self._filed[sub.id] = terms
         if terms is None:
             self._always.add(sub.id)
+            self._always_eval[sub.id] = evaluator(root)
             return
         for kind, name in terms:
             table = self._by_entity if kind == "entity" else self._by_keyword
             table.setdefault(name, set()).add(sub.id)
+        self._plan(sub.id, root, terms)
+
+    def _plan(self, sub_id: str, root: Node, terms: frozenset[AnchorTerm]) -> None:
+        """File the conjuncts of ``root`` under the anchors ``terms``."""
+        order = sorted(terms, key=lambda t: (t[0] != "entity", t[1]))
+        conjuncts = _conjuncts(root)
+        if conjuncts is not None and all(not c[0].isdisjoint(order) for c in conjuncts):
+            filed = [(next(t for t in order if t in c[0]), c) for c in conjuncts]
+        else:  # too many conjuncts: the whole query under each anchor
+            filed = [(t, (frozenset({t}), _NONE, frozenset({root}))) for t in order]
+        placed: list[_Placement] = []
+        used: list[TermKey] = []
+
+        def term(key: TermKey) -> int:
+            used.append(key)
+            return self._ref(key)
+
+        for n, (anchor, (pos, neg, rest)) in enumerate(filed):
+            aid = term(anchor)
+            bucket = self._buckets.get(aid)
+            if bucket is None:
+                bucket = self._buckets[aid] = _Bucket()
+            required = frozenset(term(k) for k in pos if k != anchor)
+            forbidden = frozenset(term(k) for k in neg)
+            check = _rest_evaluator(rest)
+            if not required and not forbidden and check is None:
+                bucket.direct[sub_id] = None
+                placed.append((aid, "direct", 0))
+            elif len(required) == 1 and not forbidden and check is None:
+                (other,) = required
+                bucket.pairs.setdefault(other, {})[sub_id] = None
+                placed.append((aid, "pair", other))
+            else:
+                bucket.general[(sub_id, n)] = (sub_id, required, forbidden, check)
+                placed.append((aid, "general", n))
+        self._placed[sub_id] = (placed, used)
+
+    def _ref(self, key: TermKey) -> int:
+        ids = self._term_ids[key[0]]
+        tid = ids.get(key[1])
+        if tid is None:
+            tid = ids[key[1]] = self._next_term
+            self._next_term += 1
+        self._term_refs[tid] = self._term_refs.get(tid, 0) + 1
+        return tid
+
+    def _unplan(self, sub_id: str) -> None:
+        placed, used = self._placed.pop(sub_id, ([], []))
+        for aid, kind, extra in placed:
+            bucket = self._buckets[aid]
+            if kind == "direct":
+                bucket.direct.pop(sub_id, None)
+            elif kind == "pair":
+                ids = bucket.pairs.get(extra)
+                if ids is not None:
+                    ids.pop(sub_id, None)
+                    if not ids:
+                        del bucket.pairs[extra]
+            else:
+                bucket.general.pop((sub_id, extra), None)
+            if not bucket:
+                del self._buckets[aid]
+        for kind, name in used:
+            table = self._term_ids[kind]
+            tid = table[name]
+            left = self._term_refs[tid] - 1
+            if left:
+                self._term_refs[tid] = left
+            else:
+                del self._term_refs[tid], table[name]
 
     def remove(self, sub_id: str) -> bool:
         sub = self._subs.pop(sub_id, None)
         if sub is None:
             return False
-        self._evaluate.pop(sub_id, None)
         for key in sub.compiled.keywords:
             self._keyword_refs[key] -= 1
             if self._keyword_refs[key] == 0:
@@ -370,7 +571,9 @@ class SubscriptionIndex:
         terms = self._filed.pop(sub_id)
         if terms is None:
             self._always.discard(sub_id)
+            self._always_eval.pop(sub_id, None)
             return True
+        self._unplan(sub_id)
         for kind, name in terms:
             table = self._by_entity if kind == "entity" else self._by_keyword
             ids = table[name]
@@ -396,7 +599,7 @@ class SubscriptionIndex:
         else:
             # "|" keeps a phrase from spanning the end of the title and the start of the text
             text = f"{article.title}\n|\n{article.text}"
-            found = frozenset(hit.key for hit in phrases.find(text))
+            found = frozenset([hit[2] for hit in phrases.hits(text)])
         return MatchContext(
             entities=tagged.entities,
             keywords=found,
@@ -418,10 +621,58 @@ class SubscriptionIndex:
                 out |= ids
         return out
 
+    def _terms(self, ctx: MatchContext) -> set[int]:
+        """The ids of the terms ``ctx`` contains (entities, keywords, lang:, source:)."""
+        ids = self._term_ids
+        terms = {*map(ids["entity"].get, ctx.entities), *map(ids["keyword"].get, ctx.keywords)}
+        langs = ids["lang"]
+        if langs:
+            lang = ctx.lang.lower()
+            terms.add(langs.get(lang))
+            at = lang.find("-")
+            while at > 0:  # lang:de matches de-at
+                terms.add(langs.get(lang[:at]))
+                at = lang.find("-", at + 1)
+        sources = ids["source"]
+        if sources:
+            terms.add(sources.get(ctx.source.casefold()))
+        terms.discard(None)
+        return terms  # type: ignore[return-value]  # None discarded
+
     def match(self, update: StoryUpdate) -> list[Subscription]:
         """The unpaused subscriptions whose query matches ``update``, sorted by id."""
         ctx = self.context(update)
-        evaluate = self._evaluate
-        ids = sorted(i for i in self.candidates(ctx) if evaluate[i](ctx))
+        terms = self._terms(ctx)
+        out: list[str] = []
+        extend, append = out.extend, out.append
+        buckets = self._buckets
+        n_terms = len(terms)
+        for t in terms:
+            bucket = buckets.get(t)
+            if bucket is None:
+                continue
+            if bucket.direct:
+                extend(bucket.direct)
+            pairs = bucket.pairs
+            if pairs:
+                if len(pairs) <= n_terms:
+                    for other, ids in pairs.items():
+                        if other in terms:
+                            extend(ids)
+                else:
+                    for other in terms:
+                        found = pairs.get(other)
+                        if found is not None:
+                            extend(found)
+            for sub_id, required, forbidden, check in bucket.general.values():
+                if (
+                    required <= terms
+                    and terms.isdisjoint(forbidden)
+                    and (check is None or check(ctx))
+                ):
+                    append(sub_id)
+        for sub_id, evaluate in self._always_eval.items():
+            if evaluate(ctx):
+                append(sub_id)
         subs = self._subs
-        return [subs[i] for i in ids]
+        return [subs[i] for i in sorted(set(out))]
