@@ -410,25 +410,37 @@ def _rest_evaluator(rest: frozenset[Node]) -> Evaluator | None:
     return evaluator(items[0] if len(items) == 1 else And(tuple(items)))
 
 
+_Entry = tuple[str, frozenset[int], frozenset[int], Evaluator | None]
+
+
 class _Bucket:
     """The conjuncts filed under one anchor term (see the comment above)."""
 
-    __slots__ = ("direct", "general", "pairs")
+    __slots__ = ("direct", "general", "keyed", "pairs")
 
     def __init__(self) -> None:
         self.direct: dict[str, None] = {}
         self.pairs: dict[int, dict[str, None]] = {}
-        # (id, n) -> (id, required, forbidden, other conditions or None)
-        self.general: dict[
-            tuple[str, int], tuple[str, frozenset[int], frozenset[int], Evaluator | None]
-        ] = {}
+        # general entries that need one more term: by that term, then (id, n) ->
+        # (id, the other required terms, forbidden terms, other conditions or None)
+        self.keyed: dict[int, dict[tuple[str, int], _Entry]] = {}
+        # general entries that need no other term (forbidden terms, conditions)
+        self.general: dict[tuple[str, int], _Entry] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.direct or self.pairs or self.general)
+        return bool(self.direct or self.pairs or self.keyed or self.general)
 
 
-# where one conjunct was filed: (anchor id, "direct" | "pair" | "general", pair term or n)
-_Placement = tuple[int, str, int]
+# where one conjunct was filed: (anchor id, "direct" | "pair" | "keyed" | "general",
+# the pair's or key's term id, the conjunct's number)
+_Placement = tuple[int, str, int, int]
+# which terms anchor a conjunct first: entities, keywords, then the filters (an article
+# has one source and one language, shared with many others)
+_KIND_ORDER: dict[str, int] = {"entity": 0, "keyword": 1, "source": 2, "lang": 3}
+
+
+def _term_order(key: TermKey) -> tuple[int, str]:
+    return _KIND_ORDER[key[0]], key[1]
 
 
 class SubscriptionIndex:
@@ -481,21 +493,33 @@ class SubscriptionIndex:
         self._filed[sub.id] = terms
         if terms is None:
             self._always.add(sub.id)
-            self._always_eval[sub.id] = evaluator(root)
+            # no entity or keyword anchor; a lang:/source: term in every conjunct will do
+            conjuncts = _conjuncts(root)
+            if conjuncts is None or not self._plan(sub.id, conjuncts, None):
+                self._always_eval[sub.id] = evaluator(root)
             return
         for kind, name in terms:
             table = self._by_entity if kind == "entity" else self._by_keyword
             table.setdefault(name, set()).add(sub.id)
-        self._plan(sub.id, root, terms)
-
-    def _plan(self, sub_id: str, root: Node, terms: frozenset[AnchorTerm]) -> None:
-        """File the conjuncts of ``root`` under the anchors ``terms``."""
-        order = sorted(terms, key=lambda t: (t[0] != "entity", t[1]))
         conjuncts = _conjuncts(root)
-        if conjuncts is not None and all(not c[0].isdisjoint(order) for c in conjuncts):
-            filed = [(next(t for t in order if t in c[0]), c) for c in conjuncts]
-        else:  # too many conjuncts: the whole query under each anchor
-            filed = [(t, (frozenset({t}), _NONE, frozenset({root}))) for t in order]
+        if conjuncts is None or not self._plan(sub.id, conjuncts, sorted(terms)):
+            # too many conjuncts: the whole query under each anchor
+            whole = frozenset({root})
+            self._plan(sub.id, [(frozenset({t}), _NONE, whole) for t in terms], sorted(terms))
+
+    def _plan(self, sub_id: str, conjuncts: list[_Conjunct], order: list[TermKey] | None) -> bool:
+        """File each conjunct under the first term of ``order`` it contains (None: any
+        term it contains); False (nothing filed) if a conjunct contains none."""
+        if order is None:
+            order = sorted({k for c in conjuncts for k in c[0]}, key=_term_order)
+        else:
+            order.sort(key=_term_order)
+        filed: list[tuple[TermKey, _Conjunct]] = []
+        for c in conjuncts:
+            anchor = next((t for t in order if t in c[0]), None)
+            if anchor is None:
+                return False
+            filed.append((anchor, c))
         placed: list[_Placement] = []
         used: list[TermKey] = []
 
@@ -508,20 +532,27 @@ class SubscriptionIndex:
             bucket = self._buckets.get(aid)
             if bucket is None:
                 bucket = self._buckets[aid] = _Bucket()
-            required = frozenset(term(k) for k in pos if k != anchor)
+            others = sorted(pos - {anchor}, key=_term_order)
             forbidden = frozenset(term(k) for k in neg)
             check = _rest_evaluator(rest)
-            if not required and not forbidden and check is None:
+            if not others and not forbidden and check is None:
                 bucket.direct[sub_id] = None
-                placed.append((aid, "direct", 0))
-            elif len(required) == 1 and not forbidden and check is None:
-                (other,) = required
+                placed.append((aid, "direct", 0, n))
+            elif len(others) == 1 and not forbidden and check is None:
+                other = term(others[0])
                 bucket.pairs.setdefault(other, {})[sub_id] = None
-                placed.append((aid, "pair", other))
+                placed.append((aid, "pair", other, n))
+            elif others:
+                key = term(others[0])
+                required = frozenset(term(k) for k in others[1:])
+                entry = (sub_id, required, forbidden, check)
+                bucket.keyed.setdefault(key, {})[(sub_id, n)] = entry
+                placed.append((aid, "keyed", key, n))
             else:
-                bucket.general[(sub_id, n)] = (sub_id, required, forbidden, check)
-                placed.append((aid, "general", n))
+                bucket.general[(sub_id, n)] = (sub_id, _NONE, forbidden, check)
+                placed.append((aid, "general", 0, n))
         self._placed[sub_id] = (placed, used)
+        return True
 
     def _ref(self, key: TermKey) -> int:
         ids = self._term_ids[key[0]]
@@ -534,18 +565,24 @@ class SubscriptionIndex:
 
     def _unplan(self, sub_id: str) -> None:
         placed, used = self._placed.pop(sub_id, ([], []))
-        for aid, kind, extra in placed:
+        for aid, kind, other, n in placed:
             bucket = self._buckets[aid]
             if kind == "direct":
                 bucket.direct.pop(sub_id, None)
             elif kind == "pair":
-                ids = bucket.pairs.get(extra)
+                ids = bucket.pairs.get(other)
                 if ids is not None:
                     ids.pop(sub_id, None)
                     if not ids:
-                        del bucket.pairs[extra]
+                        del bucket.pairs[other]
+            elif kind == "keyed":
+                entries = bucket.keyed.get(other)
+                if entries is not None:
+                    entries.pop((sub_id, n), None)
+                    if not entries:
+                        del bucket.keyed[other]
             else:
-                bucket.general.pop((sub_id, extra), None)
+                bucket.general.pop((sub_id, n), None)
             if not bucket:
                 del self._buckets[aid]
         for kind, name in used:
@@ -569,11 +606,11 @@ class SubscriptionIndex:
         if sub_id not in self._filed:
             return True  # paused: never filed
         terms = self._filed.pop(sub_id)
+        self._unplan(sub_id)
         if terms is None:
             self._always.discard(sub_id)
             self._always_eval.pop(sub_id, None)
             return True
-        self._unplan(sub_id)
         for kind, name in terms:
             table = self._by_entity if kind == "entity" else self._by_keyword
             ids = table[name]
@@ -664,12 +701,22 @@ class SubscriptionIndex:
                         found = pairs.get(other)
                         if found is not None:
                             extend(found)
-            for sub_id, required, forbidden, check in bucket.general.values():
-                if (
-                    required <= terms
-                    and terms.isdisjoint(forbidden)
-                    and (check is None or check(ctx))
-                ):
+            keyed = bucket.keyed
+            if keyed:
+                if len(keyed) <= n_terms:
+                    present = [e for k, e in keyed.items() if k in terms]
+                else:
+                    present = [e for k in terms if (e := keyed.get(k)) is not None]
+                for entries in present:
+                    for sub_id, required, forbidden, check in entries.values():
+                        if (
+                            required <= terms
+                            and terms.isdisjoint(forbidden)
+                            and (check is None or check(ctx))
+                        ):
+                            append(sub_id)
+            for sub_id, _, forbidden, check in bucket.general.values():
+                if terms.isdisjoint(forbidden) and (check is None or check(ctx)):
                     append(sub_id)
         for sub_id, evaluate in self._always_eval.items():
             if evaluate(ctx):
