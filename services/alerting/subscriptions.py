@@ -13,8 +13,10 @@ File format (YAML)::
 ``SubscriptionIndex.match`` is fast with 100,000 subscriptions because each
 subscription is filed under its *anchors*: a set of entity/keyword terms at least one
 of which every matching article must contain (for ``a AND b`` the cheaper side, for
-``a OR b`` both sides). An update only evaluates the subscriptions filed under a term it
-contains, plus the few that have no anchor (pure ``NOT``/filter queries).
+``a OR b`` both sides). An update only looks at the subscriptions filed under a term it
+contains, plus the few that have no anchor (pure ``NOT``/filter queries); under each
+anchor, queries are kept as precompiled conjuncts checked in bulk (see "the matching
+plan" below).
 """
 
 from __future__ import annotations
