@@ -34,9 +34,10 @@ lint: install
 	$(BIN)/ruff check services shared tests bench
 	$(BIN)/mypy services shared
 
-## make test: install everything, lint, run the whole suite
+## make test: install everything, lint, run the whole suite, then the fault injection
 test: install system-deps lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -m "not chaos"
+	$(BIN)/pytest -q -p no:cacheprovider -m chaos tests/chaos
 
 test-fast: install
 	$(BIN)/pytest -q -m "not integration and not e2e"
@@ -47,7 +48,7 @@ bench: install
 
 ## make chaos: fault injection on the whole pipeline
 chaos: install
-	$(BIN)/pytest -q -m chaos tests/chaos
+	$(BIN)/pytest -q -p no:cacheprovider -m chaos tests/chaos
 
 clean:
 	rm -rf var .cache .pytest_cache .mypy_cache .ruff_cache

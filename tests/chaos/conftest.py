@@ -17,12 +17,14 @@ FIGURES: dict[str, dict[str, Any]] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ``-m chaos`` (a plain ``pytest``), the scenarios are deselected, not skipped:
+    ``make test`` and ``make chaos`` select them explicitly."""
     if "chaos" in (config.getoption("-m") or ""):
         return
-    skip = pytest.mark.skip(reason="fault injection runs with `make chaos` (pytest -m chaos)")
-    for item in items:
-        if "chaos" in item.keywords:
-            item.add_marker(skip)
+    chosen = [item for item in items if "chaos" not in item.keywords]
+    if len(chosen) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if "chaos" in i.keywords])
+        items[:] = chosen
 
 
 @pytest.fixture(scope="session")
