@@ -8,7 +8,7 @@ through the tagger agent against a bare faust pass-through agent.
    Ratio = core MB/s / raw MB/s (goal: >= 0.5).
 2. **Agent**: on a fresh embedded broker, the tagger started with its production command
    (``services.stack.processes.ServiceProcess``) and, as the same-run baseline, the bare
-   pass-through agent of ``bench/tagger_passthrough.py`` (topic -> topic on raw bytes,
+   pass-through agent of ``bench/passthrough.py`` (topic -> topic on raw bytes,
    same app settings); each gets the same N synthetic ~3 KB articles; articles/s from the
    first record produced until N records are on the output topic. Ratio = tagger / bare.
 
@@ -37,7 +37,7 @@ import ahocorasick
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import tagger_passthrough  # noqa: E402 - after the path fix
+from bench import passthrough  # noqa: E402 - after the path fix
 from services.stack.processes import ServiceProcess  # noqa: E402
 from services.tagger.matcher import Matcher  # noqa: E402
 from services.tagger.watchlist import load_watchlist, parse_watchlist  # noqa: E402
@@ -272,8 +272,8 @@ async def agent_bench(count: int) -> dict[str, object]:
                 topics.ARTICLES,
                 topics.TAGGED,
                 topics.DEAD_LETTERS,
-                tagger_passthrough.SOURCE,
-                tagger_passthrough.SINK,
+                passthrough.SOURCE,
+                passthrough.SINK,
             )
             await admin.create_topics([NewTopic(s.name, s.partitions, 1) for s in specs])
         finally:
@@ -289,13 +289,13 @@ async def agent_bench(count: int) -> dict[str, object]:
             env,
             free_port(),
             Path(tmp) / "passthrough.log",
-            argv=[sys.executable, str(ROOT / "bench" / "tagger_passthrough.py"), "worker"],
+            argv=[sys.executable, "-m", "bench.passthrough", "worker"],
         )
         baseline = await through(
             broker.bootstrap,
             bare,
-            tagger_passthrough.SOURCE.name,
-            tagger_passthrough.SINK.name,
+            passthrough.SOURCE.name,
+            passthrough.SINK.name,
             [warm, records],
         )
         tagger = ServiceProcess("tagger", env, free_port(), Path(tmp) / "tagger.log")
