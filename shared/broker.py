@@ -45,6 +45,10 @@ class EmbeddedBroker:
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 

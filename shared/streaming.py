@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from shared import logs, topics
 from shared import settings as settings_mod
+from shared.brokerwatch import BrokerWatch
 from shared.kafka import require_bootstrap
 from shared.metrics import DEAD_LETTERS
 from shared.records import DeadLetter, Record
@@ -63,6 +64,11 @@ def make_app(
         table_cleanup_interval=60.0,
     )
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix=f"faust_{service}")
+    watch = BrokerWatch(require_bootstrap(settings))
+
+    @app.task
+    async def watch_broker() -> None:
+        await watch.run()
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Any:

@@ -14,6 +14,7 @@ from prometheus_client import Counter
 
 from services.ingest import replay as replaying
 from shared import kafka, logs, metrics, topics
+from shared.brokerwatch import BrokerWatch
 from shared.records import Article
 from shared.settings import Settings
 
@@ -74,9 +75,11 @@ async def run(settings: Settings) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop)
     log.info("ingest_started", feeds_file=str(settings.feeds_file), port=settings.ingest_port)
+    watch = asyncio.create_task(BrokerWatch(settings.kafka_bootstrap).run())
     try:
         await ingestor.run(stop)
     finally:
+        watch.cancel()
         await producer.stop()
         await runner.cleanup()
         log.info("ingest_stopped")
