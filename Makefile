@@ -40,7 +40,7 @@ test: install system-deps lint
 	$(BIN)/pytest -q -p no:cacheprovider -m chaos tests/chaos
 
 test-fast: install
-	$(BIN)/pytest -q -m "not integration and not e2e"
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit
 
 ## make bench: every benchmark; rewrites BENCHMARKS.md
 bench: install
