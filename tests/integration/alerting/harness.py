@@ -20,7 +20,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from services.alerting.signing import verify
 from services.stack.processes import ServiceProcess
 from shared.broker import EmbeddedBroker, free_port
-from shared.records import Article, DeadLetter, Mention, StorySummary, StoryUpdate, TaggedArticle
+from shared.records import DeadLetter, StoryUpdate
+from tests.unit.alerting.conftest import make_update as unit_update
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TOKEN = "test-token-0123456789"
@@ -136,48 +137,19 @@ def make_update(
     revision: int = 1,
     article_count: int = 1,
 ) -> StoryUpdate:
-    article_id = f"art_{story_id}_{revision}"
-    mentions = tuple(
-        Mention(
-            entity=e,
-            alias=e,
-            text=e,
-            field="text",
-            start=0,
-            end=len(e),
-            snippet=f"… {e} said …",
-        )
-        for e in entities
-    )
+    """The unit tests' builder, fetched now (so delivery latency is real)."""
     now = datetime.now(UTC)
-    article = Article(
-        id=article_id,
-        url=f"https://news.example/{article_id}",
+    return unit_update(
+        entities=entities,
         title=title,
         text=" ".join(entities),
-        lang="en",
-        published=now - timedelta(seconds=1),
-        fetched=now,
         source="Example News",
-        feed="https://news.example/feed",
-    )
-    story = StorySummary(
-        id=story_id,
-        lang="en",
-        headline=title,
+        story_id=story_id,
         revision=revision,
         article_count=article_count,
-        source_count=1,
-        first_seen=T0,
-        last_seen=T0,
-        entities=entities,
-        terms=(),
-        members=(article_id,),
-    )
-    return StoryUpdate(
-        story=story,
-        article=TaggedArticle(article=article, mentions=mentions, watchlist_version="w1"),
-        is_new=revision == 1,
+        article_id=f"art_{story_id}_{revision}",
+        published=now - timedelta(seconds=1),
+        fetched=now,
     )
 
 

@@ -28,6 +28,8 @@ def make_update(
     article_count: int = 1,
     source_count: int = 1,
     article_id: str = "art_1",
+    published: datetime = T0,
+    fetched: datetime = T0,
 ) -> StoryUpdate:
     mentions = tuple(
         Mention(
@@ -47,8 +49,8 @@ def make_update(
         title=title,
         text=text,
         lang=lang,
-        published=T0,
-        fetched=T0,
+        published=published,
+        fetched=fetched,
         source=source,
         feed="https://news.example/feed",
     )
