@@ -135,16 +135,15 @@ def build(settings: Settings) -> faust.App:
                 raised = []
                 for sub in store.index.match(update):
                     key = f"{sub.id}|{update.story.id}"
-                    last = sent.get(key)
-                    kind = policy.decide(sub, update.story, policy.Sent(**last) if last else None)
+                    stored = sent.get(key)
+                    last = policy.Sent.from_dict(stored) if stored else None
+                    kind = policy.decide(sub, update.story, last)
                     if kind is None:
                         continue
                     raised.append(policy.build_alert(sub, update, kind, now()))
-                    sent[key] = {
-                        "revision": update.story.revision,
-                        "article_count": update.story.article_count,
-                        "source_count": update.story.source_count,
-                    }
+                    after = policy.remember(last, update.story, kind)
+                    if after is not last:
+                        sent[key] = after.to_dict()
             except Exception as exc:
                 await dead_letter(dlq, event, f"matching failed: {exc!r}")
                 continue

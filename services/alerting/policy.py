@@ -20,6 +20,7 @@ __all__ = [
     "alert_id",
     "build_alert",
     "decide",
+    "remember",
     "render",
     "render_digest",
     "render_digest_text",
@@ -30,29 +31,60 @@ Kind = Literal["new", "update"]
 MENTIONS_PER_ENTITY = 2
 MAX_MENTIONS = 10
 SUBJECT_CHARS = 150
+REMEMBERED = 16  # alerted revisions kept per (subscription, story), for replays
 
 
 @dataclass(frozen=True)
 class Sent:
-    """What the story looked like when the last alert for (subscription, story) was raised."""
+    """What the story looked like when the last alert for (subscription, story) was raised,
+    and the revisions alerted lately with their kind.
+
+    The table holding this is written before the alert is on the wire and before the
+    update's offset is committed, so after a crash the same updates come again while the
+    table already remembers them: a replayed revision that was alerted must be alerted
+    again (same id, the receiver drops the repeat), or that alert is lost.
+    """
 
     revision: int
     article_count: int
     source_count: int
+    alerted: tuple[tuple[int, Kind], ...] = ()
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> Sent:
+        alerted = tuple((int(r), k) for r, k in value.get("alerted", ()))
+        return cls(value["revision"], value["article_count"], value["source_count"], alerted)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "article_count": self.article_count,
+            "source_count": self.source_count,
+            "alerted": [list(pair) for pair in self.alerted],
+        }
 
 
 def decide(sub: Subscription, story: StorySummary, last: Sent | None) -> Kind | None:
-    """``new`` for the first match of a story, ``update`` once it grew past the thresholds."""
+    """``new`` for the first match of a story, ``update`` once it grew past the thresholds;
+    for a revision seen before (a replay), the same kind again if it was alerted."""
     if last is None:
         return "new"
     if story.revision <= last.revision:
-        return None  # a replayed or out-of-order update
+        return dict(last.alerted).get(story.revision)  # replayed or out of order
     every_articles, every_sources = sub.updates.every_articles, sub.updates.every_sources
     if every_articles is not None and story.article_count - last.article_count >= every_articles:
         return "update"
     if every_sources is not None and story.source_count - last.source_count >= every_sources:
         return "update"
     return None
+
+
+def remember(last: Sent | None, story: StorySummary, kind: Kind) -> Sent:
+    """The state after alerting ``story``; a replayed revision leaves it as it was."""
+    if last is not None and story.revision <= last.revision:
+        return last
+    alerted = (*(last.alerted if last else ()), (story.revision, kind))[-REMEMBERED:]
+    return Sent(story.revision, story.article_count, story.source_count, alerted)
 
 
 def alert_id(sub_id: str, story_id: str, revision: int) -> str:

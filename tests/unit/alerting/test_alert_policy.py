@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from services.alerting.policy import Sent, alert_id, build_alert, decide, render, render_text
+from services.alerting.policy import (
+    Sent,
+    alert_id,
+    build_alert,
+    decide,
+    remember,
+    render,
+    render_text,
+)
 from services.alerting.subscriptions import Subscription, validate
 from shared.records import Alert, StoryUpdate
 
@@ -63,6 +71,51 @@ def test_forty_syndicated_copies_give_one_alert(sub_dict: SubDict, update: Updat
             kinds.append(kind)
             last = Sent(story.revision, story.article_count, story.source_count)
     assert kinds == ["new"]
+
+
+def test_a_replayed_revision_is_alerted_again_only_if_it_was_alerted(
+    sub_dict: SubDict, update: Update
+) -> None:
+    sub = policy_sub(sub_dict, every_articles=2)
+    last = Sent(7, 9, 3, alerted=((5, "new"), (7, "update")))
+    replayed = {r: decide(sub, update(revision=r, article_count=9).story, last) for r in (5, 6, 7)}
+    assert replayed == {5: "new", 6: None, 7: "update"}
+    assert remember(last, update(revision=6).story, "update") is last  # replays change nothing
+
+
+def test_remember_keeps_recent_alerted_revisions(update: Update) -> None:
+    last: Sent | None = None
+    for r in range(1, 40):
+        last = remember(last, update(revision=r, article_count=r).story, "update")
+    assert last is not None and (last.revision, last.article_count) == (39, 39)
+    assert [r for r, _ in last.alerted] == list(range(24, 40))
+    assert Sent.from_dict(last.to_dict()) == last
+    assert Sent.from_dict({"revision": 2, "article_count": 3, "source_count": 1}) == Sent(2, 3, 1)
+
+
+def test_a_crash_after_the_state_was_saved_loses_no_alert(
+    sub_dict: SubDict, update: Update
+) -> None:
+    """The table write survives the crash, the sends and the offset commit do not: the
+    updates since the last commit come again and must raise every alert they raised."""
+    sub = policy_sub(sub_dict, every_articles=1)
+    stream = [update(revision=r, article_count=r).story for r in range(1, 11)]
+
+    def run(updates: list[Any], last: Sent | None) -> tuple[list[str], Sent | None]:
+        ids = []
+        for story in updates:
+            kind = decide(sub, story, last)
+            if kind:
+                ids.append(alert_id(sub.id, story.id, story.revision))
+                last = remember(last, story, kind)
+        return ids, last
+
+    clean, _ = run(stream, None)
+    committed, state = run(stream[:4], None)
+    _lost_in_flight, state = run(stream[4:7], state)  # state saved, alerts never sent
+    replayed, _ = run(stream[4:], state)  # restart: from the last committed offset
+    assert len(clean) == 10
+    assert committed + replayed == clean
 
 
 def test_alert_id() -> None:
