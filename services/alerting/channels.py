@@ -118,6 +118,19 @@ async def send(
 
 # --- webhook -------------------------------------------------------------------------------
 
+REPLY_BYTES = 64 * 1024  # a reply body read to its end, so the connection is reused
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small reply to its end: only then does httpx keep the connection for the
+    next alert (closing an unread reply closes the socket, one TCP connect per alert).
+    A reply longer than ``REPLY_BYTES`` is cut off; the receiver cannot stream to us."""
+    received = 0
+    async for chunk in response.aiter_raw():
+        received += len(chunk)
+        if received > REPLY_BYTES:
+            return
+
 
 async def _webhook(
     alert: Alert | Digest,
@@ -138,7 +151,10 @@ async def _webhook(
     try:
         request = http.build_request("POST", channel.url, content=body, headers=headers)
         response = await http.send(request, follow_redirects=False, stream=True)
-        await response.aclose()  # the body is not needed; do not let a receiver stream to us
+        try:
+            await _drain(response)
+        finally:
+            await response.aclose()
     except httpx.HTTPError as exc:
         return Outcome("retry", f"network error: {type(exc).__name__}: {exc}")
     code = response.status_code

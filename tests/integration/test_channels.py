@@ -171,6 +171,35 @@ async def test_webhook_delivered_and_signature_verifies(http_server: Any, client
     assert payload["data"]["matched"][0]["mentions"][0]["snippet"] == "Musk sues OpenAI"
 
 
+async def test_webhook_reuses_its_connection(http_server: Any, client: Any) -> None:
+    """One TCP connection for consecutive alerts: the reply is read to its end, so httpx
+    keeps the socket (an unread reply closed it: one connect per alert)."""
+    peers: list[Any] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        return web.json_response({"ok": True, "pad": "x" * 2000})
+
+    receiver = await http_server(handle)
+    for _ in range(5):
+        assert (await send_webhook(client, receiver.base + "/alerts")).status == "ok"
+    assert len(peers) == 5 and len(set(peers)) == 1
+
+
+async def test_webhook_endless_reply_is_cut_off(http_server: Any, client: Any) -> None:
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=200)
+        await response.prepare(request)
+        for _ in range(10_000):  # 640 MB if we read it all
+            await response.write(b"x" * 65536)
+        return response
+
+    receiver = await http_server(endless)
+    outcome = await send_webhook(client, receiver.base + "/alerts", timeout=10.0)
+    assert outcome == Outcome("ok", "HTTP 200")
+
+
 async def test_webhook_410_is_final(http_server: Any, client: Any) -> None:
     async def gone(request: web.Request) -> web.Response:
         return web.Response(status=410)
