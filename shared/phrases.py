@@ -31,8 +31,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from codecs import charmap_encode as _charmap_encode
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from encodings.cp1252 import encoding_table as _CP1252
 from functools import cache
 
 import ahocorasick
@@ -565,14 +567,8 @@ class PhraseIndex:
 
     def _texts(self, text: str) -> tuple[str, str, list[_Piece] | None]:
         """The scan text, its bounded form (see ``_bounded``) and the pieces mapping the
-        scan text back to ``text`` (``None``: one character for one)."""
-        if text.isascii() and self._ascii_plain:
-            raw = text.encode("ascii")
-            return (
-                raw.translate(self._latin1_fold).decode("ascii"),
-                f" {raw.translate(self._latin1_bounded).decode('ascii')} ",
-                None,
-            )
+        scan text back to ``text`` (``None``: one character for one), the slow ways: for
+        text that ``hits`` cannot fold by its byte tables."""
         found = self._byte_fold(text)
         if found is not None:
             return found[0], found[1], None
@@ -637,11 +633,49 @@ class PhraseIndex:
         group the hits themselves."""
         if not self._count or not text:
             return []
+        # Nearly all text: Latin-1 or cp1252, one byte per character, folded by the byte
+        # tables (see ``_cp1252_tables``). The bounded form goes first (its NUL bytes are
+        # the fold's: a character that needs the slow way); the scan text is only made
+        # when the automaton reports something.
+        try:
+            raw = text.encode("latin-1")  # a copy when the string is Latin-1 already
+        except UnicodeEncodeError:
+            try:
+                raw = _charmap_encode(text, "strict", _CP1252)[0]
+            except UnicodeEncodeError:
+                return self._hits_slow(text)
+            fold, bound = self._cp1252_fold, self._cp1252_bounded
+            checked = False
+        else:
+            fold, bound = self._latin1_fold, self._latin1_bounded
+            checked = self._ascii_plain and text.isascii()  # no relevant ASCII character
+        words = raw.translate(bound)
+        if not checked and 0 in words:
+            return self._hits_slow(text)
+        bounded = f" {words.decode('latin-1')} "
+        found = list(self._automaton.iter(bounded))
+        if not found:
+            return []
+        return self._collect(text, raw.translate(fold).decode("latin-1"), bounded, None, found)
+
+    def _hits_slow(self, text: str) -> list[tuple[int, int, str]]:
         scan, bounded, pieces = self._texts(text)
+        found = list(self._automaton.iter(bounded))
+        return self._collect(text, scan, bounded, pieces, found) if found else []
+
+    def _collect(
+        self,
+        text: str,
+        scan: str,
+        bounded: str,
+        pieces: list[_Piece] | None,
+        found: list[tuple[int, tuple[_Group, ...]]],
+    ) -> list[tuple[int, int, str]]:
+        """The hits among the automaton's reports ``found`` on ``bounded``."""
         hits: list[tuple[int, int, str]] = []
         append = hits.append
         starts = [p[0] for p in pieces] if pieces is not None else None
-        for last, groups in self._automaton.iter(bounded):
+        for last, groups in found:
             for off, length, verify, generic, specs in groups:
                 first = last - off
                 if generic and (first < 0 or bounded[first] != " "):
