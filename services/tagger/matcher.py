@@ -49,6 +49,8 @@ class _Target:
     before: frozenset[str]  # exclusion keys
     after: frozenset[str]
     plain: bool  # no context rule: every hit is a candidate
+    langs: frozenset[str]  # the alias's languages (empty: all)
+    within: int | None  # require's distance (None: anywhere in the article)
 
 
 # A candidate mention: (start, -end, alias key, target); sorted, the hits' own order.
@@ -56,17 +58,18 @@ _Candidate = tuple[int, int, str, _Target]
 _by_hit = itemgetter(0, 1, 2)
 
 
-def _make_mention() -> Callable[..., Mention]:
-    """A ``Mention`` constructor without validation: every value comes from this module
-    with the declared type (str, the field literal, int offsets), so this is what
-    ``Mention.model_construct`` builds, minus its generic per-field loop. Checked once
-    against the validating constructor; falls back to ``model_construct``."""
+def _make_mention() -> Callable[[str, str, str, Field, int, int, str], Mention]:
+    """A ``Mention`` constructor without validation, taking the fields in their order:
+    every value comes from this module with the declared type (str, the field literal,
+    int offsets), so this is what ``Mention.model_construct`` builds, minus its generic
+    per-field loop. Checked once against the validating constructor; falls back to
+    ``model_construct``."""
     new = object.__new__
     setattr_ = object.__setattr__
     names = ("entity", "alias", "text", "field", "start", "end", "snippet")
 
-    def fast(
-        *, entity: str, alias: str, text: str, field: Field, start: int, end: int, snippet: str
+    def fast(  # noqa: PLR0917 - positional: one call per mention
+        entity: str, alias: str, text: str, field: Field, start: int, end: int, snippet: str
     ) -> Mention:
         mention = new(Mention)
         setattr_(
@@ -87,6 +90,9 @@ def _make_mention() -> Callable[..., Mention]:
         setattr_(mention, "__pydantic_private__", None)
         return mention
 
+    def construct(*values: Any) -> Mention:
+        return Mention.model_construct(**dict(zip(names, values, strict=True)))
+
     sample: dict[str, Any] = {
         "entity": "elon_musk",
         "alias": "Musk",
@@ -98,7 +104,7 @@ def _make_mention() -> Callable[..., Mention]:
     }
     reference = Mention(**sample)
     try:
-        made = fast(**sample)
+        made = fast(*sample.values())
         same = (
             tuple(Mention.model_fields) == names
             and made == reference
@@ -108,7 +114,7 @@ def _make_mention() -> Callable[..., Mention]:
         )
     except Exception:  # any surprise: use pydantic's own way
         same = False
-    return fast if same else Mention.model_construct
+    return fast if same else construct
 
 
 _mention = _make_mention()
@@ -144,6 +150,8 @@ class Matcher:
                     frozenset(map(key_for, alias.exclude_before)),
                     frozenset(map(key_for, alias.exclude_after)),
                     not (alias.require or alias.exclude_before or alias.exclude_after),
+                    alias.langs,
+                    alias.within,
                 )
         self._index = PhraseIndex(phrases)
 
@@ -162,103 +170,132 @@ class Matcher:
 
     def find_mentions(self, title: str, text: str, lang: str | None = None) -> tuple[Mention, ...]:
         hits_in = self._index.hits
-        title_hits = hits_in(title)
+        title_hits = hits_in(title) if title else []
         text_hits = hits_in(text)
         if not title_hits and not text_hits:
             return ()
         language = lang.split("-")[0].strip().lower() if lang else None
         targets = self._targets
-        keys: set[str] | None = None  # every phrase found in the article, when needed
+        article: _Article | None = None
         mentions: list[Mention] = []
         field: Field
         for field, value, hits in (("title", title, title_hits), ("text", text, text_hits)):
             candidates: list[_Candidate] = []
-            context: _Context | None = None
+            checked = True  # every candidate is plain
             for start, end, key in hits:
                 target = targets.get(key)
                 if target is None:
                     continue  # a context phrase
-                langs = target.alias.langs
-                if langs and language is not None and language not in langs:
+                if target.langs and language is not None and language not in target.langs:
                     continue
-                if not target.plain:
-                    if context is None:
-                        if keys is None:
-                            keys = {h[2] for h in title_hits}
-                            keys.update(h[2] for h in text_hits)
-                        context = _Context(value, hits, keys)
-                    if not context.allows(target, start, end):
-                        continue
                 candidates.append((start, -end, key, target))
+                checked = checked and target.plain
             if not candidates:
                 continue
+            if checked:
+                context = None
+            else:
+                if article is None:
+                    article = _Article(title_hits, text_hits)
+                context = _Context(value, hits, article)
             sentences = _Sentences(value)
-            for start, end, target in _longest_per_entity(candidates):
+            around = sentences.around
+            for start, end, entity, target in _longest_per_entity(candidates, context):
                 mentions.append(
                     _mention(
-                        entity=target.entity,
-                        alias=target.alias.text,
-                        text=value[start:end],
-                        field=field,
-                        start=start,
-                        end=end,
-                        snippet=sentences.around(start, end),
+                        entity,
+                        target.alias.text,
+                        value[start:end],
+                        field,
+                        start,
+                        end,
+                        around(start, end),
                     )
                 )
         return tuple(mentions)
 
 
+class _Article:
+    """Every phrase found in the article (title and text), for ``require`` anywhere."""
+
+    __slots__ = ("_keys", "hits")
+
+    def __init__(self, *hits: list[tuple[int, int, str]]) -> None:
+        self.hits = hits
+        self._keys: set[str] | None = None
+
+    @property
+    def keys(self) -> set[str]:
+        if self._keys is None:
+            self._keys = {h[2] for hits in self.hits for h in hits}
+        return self._keys
+
+
 class _Context:
-    """The context phrases found in one field, indexed (on first use) for the rules."""
+    """The context phrases found in one field, indexed (each index on first use) for the
+    rules."""
 
-    __slots__ = ("_by_key", "_ends", "_starts", "hits", "keys", "value")
+    __slots__ = ("_by_key", "_ends", "_starts", "article", "hits", "value")
 
-    def __init__(self, value: str, hits: list[tuple[int, int, str]], keys: set[str]) -> None:
+    def __init__(self, value: str, hits: list[tuple[int, int, str]], article: _Article) -> None:
         self.value = value
-        self.keys = keys
+        self.article = article
         self.hits = hits
         self._by_key: dict[str, list[tuple[int, int]]] | None = None
-        self._ends: dict[int, set[str]] | None = None
-        self._starts: dict[int, set[str]] | None = None
-
-    def _index(self) -> None:
-        by_key: dict[str, list[tuple[int, int]]] = {}
-        ends: dict[int, set[str]] = {}
-        starts: dict[int, set[str]] = {}
-        for start, end, key in self.hits:
-            if key[0] == "p":
-                by_key.setdefault(key, []).append((start, end))
-                ends.setdefault(end, set()).add(key)
-                starts.setdefault(start, set()).add(key)
-        self._by_key, self._ends, self._starts = by_key, ends, starts
+        self._ends: dict[int, list[str]] | None = None
+        self._starts: dict[int, list[str]] | None = None
 
     def allows(self, target: _Target, start: int, end: int) -> bool:
-        if self._ends is None:
-            self._index()
-        ends, starts, by_key = self._ends, self._starts, self._by_key
-        assert ends is not None and starts is not None and by_key is not None
         value = self.value
-        if target.before and ends:
+        if target.before:
+            ends = self._ends
+            if ends is None:
+                ends = self._ends = {}
+                for _, e, k in self.hits:
+                    if e in ends:
+                        ends[e].append(k)
+                    else:
+                        ends[e] = [k]
+            before = target.before
             at = start
             while True:
-                if not target.before.isdisjoint(ends.get(at, ())):
+                if at in ends and not before.isdisjoint(ends[at]):
                     return False
                 if at == 0 or value[at - 1] not in _GAP:
                     break
                 at -= 1
-        if target.after and starts:
+        if target.after:
+            starts = self._starts
+            if starts is None:
+                starts = self._starts = {}
+                for s, _, k in self.hits:
+                    if s in starts:
+                        starts[s].append(k)
+                    else:
+                        starts[s] = [k]
+            after = target.after
             at = end
+            size = len(value)
             while True:
-                if not target.after.isdisjoint(starts.get(at, ())):
+                if at in starts and not after.isdisjoint(starts[at]):
                     return False
-                if at == len(value) or value[at] not in _GAP:
+                if at == size or value[at] not in _GAP:
                     break
                 at += 1
         if not target.require:
             return True
-        near = target.alias.within
+        near = target.within
         if near is None:
-            return any(key in self.keys for key in target.require)
+            keys = self.article.keys
+            return any(key in keys for key in target.require)
+        by_key = self._by_key
+        if by_key is None:
+            by_key = self._by_key = {}
+            for s, e, k in self.hits:
+                if k in by_key:
+                    by_key[k].append((s, e))
+                else:
+                    by_key[k] = [(s, e)]
         return any(
             s - end <= near and start - e <= near
             for key in target.require
@@ -266,39 +303,64 @@ class _Context:
         )
 
 
-def _longest_per_entity(candidates: list[_Candidate]) -> list[tuple[int, int, _Target]]:
-    """Per entity, among overlapping candidates keep the longest (then the earliest):
-    ``(start, end, target)`` ordered by start, end and entity."""
+def _longest_per_entity(
+    candidates: list[_Candidate], context: _Context | None
+) -> list[tuple[int, int, str, _Target]]:
+    """Per entity, among overlapping candidates that the context rules allow, keep the
+    longest (then the earliest): ``(start, end, entity, target)`` ordered by start, end
+    and entity. ``context`` is ``None`` when every candidate is plain.
+
+    A candidate is checked against the context rules only when it would be kept: the
+    same choice as checking them all first (one that the rules drop is never kept, and
+    never stands in another's way), without the checks for "Musk" inside "Elon Musk"."""
+    if len(candidates) == 1:
+        start, end, _, target = candidates[0]
+        if context is None or target.plain or context.allows(target, start, -end):
+            return [(start, -end, target.entity, target)]
+        return []
     candidates.sort(key=_by_hit)
     by_entity: dict[str, list[_Candidate]] = {}
     for c in candidates:
-        by_entity.setdefault(c[3].entity, []).append(c)
-    kept: list[_Candidate] = []
-    for group in by_entity.values():
-        if len(group) == 1:
-            kept.append(group[0])
-            continue
-        cluster: list[_Candidate] = []
-        reach = -1
-        for c in group:  # already in (start, -end) order
-            if c[0] >= reach:
-                kept += cluster if len(cluster) == 1 else _longest_first(cluster)
-                cluster = []
-            cluster.append(c)
-            reach = max(reach, -c[1])
-        kept += cluster if len(cluster) == 1 else _longest_first(cluster)
-    found = [(c[0], -c[1], c[3]) for c in kept]
-    if len(by_entity) > 1 or len(kept) > 1:
-        found.sort(key=lambda c: (c[0], c[1], c[2].entity))
+        entity = c[3].entity
+        if entity in by_entity:
+            by_entity[entity].append(c)
+        else:
+            by_entity[entity] = [c]
+    found: list[tuple[int, int, str, _Target]] = []
+    for entity, group in by_entity.items():
+        n = len(group)
+        i = 0
+        while i < n:
+            first = group[i]
+            reach = -first[1]
+            j = i + 1
+            while j < n and group[j][0] < reach:  # the overlap chain from ``first``
+                reach = max(reach, -group[j][1])
+                j += 1
+            target = first[3]
+            if (j == i + 1 or reach == -first[1]) and (
+                # alone, or it spans the whole chain: the longest, and all others overlap it
+                context is None or target.plain or context.allows(target, first[0], reach)
+            ):
+                found.append((first[0], reach, entity, target))
+            elif j > i + 1:
+                found += [(c[0], -c[1], entity, c[3]) for c in _longest_first(group[i:j], context)]
+            i = j
+    if len(found) > 1 and len(by_entity) > 1:
+        found.sort(key=_by_hit)  # (start, end, entity): never two of one entity and span
     return found
 
 
-def _longest_first(cluster: list[_Candidate]) -> list[_Candidate]:
-    """Non-overlapping picks from one overlap chain (short: quadratic is fine)."""
+def _longest_first(cluster: list[_Candidate], context: _Context | None) -> list[_Candidate]:
+    """Non-overlapping picks from one overlap chain (short: quadratic is fine), in
+    order."""
     chosen: list[_Candidate] = []
     for k in sorted(cluster, key=lambda c: (c[0] + c[1], c[0])):  # longest, then earliest
-        if all(-k[1] <= o[0] or -o[1] <= k[0] for o in chosen):
+        if all(-k[1] <= o[0] or -o[1] <= k[0] for o in chosen) and (
+            context is None or k[3].plain or context.allows(k[3], k[0], -k[1])
+        ):
             chosen.append(k)
+    chosen.sort(key=_by_hit)  # by start: they do not overlap
     return chosen
 
 
