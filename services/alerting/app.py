@@ -19,11 +19,11 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import faust
-import httpx
 import structlog
 
-from services.alerting import delivery, digest, metrics, policy
+from services.alerting import channels, delivery, digest, metrics, policy
 from services.alerting.api import MAX_BODY, ROUTES, ApiRequest, Route, SubscriptionsApi
 from services.alerting.openapi import document
 from services.alerting.store import SubscriptionStore
@@ -163,14 +163,16 @@ def build(settings: Settings) -> faust.App:
     # alerts is not promised (Standard Webhooks receivers order by timestamp/id).
     @app.agent(alerts, concurrency=DELIVERY_CONCURRENCY)
     async def deliver(stream: faust.StreamT) -> None:
-        async with httpx.AsyncClient(follow_redirects=False) as client:
+        async with channels.session() as client:
             async for event, alert in decoded(stream, Alert, dlq):
                 try:
                     await first_attempt(event, alert, client)
                 except Exception as exc:
                     await dead_letter(dlq, event, f"delivery failed: {exc!r}", whole=True)
 
-    async def first_attempt(event: faust.EventT, alert: Alert, client: httpx.AsyncClient) -> None:
+    async def first_attempt(
+        event: faust.EventT, alert: Alert, client: aiohttp.ClientSession
+    ) -> None:
         sub = deliverable(alert.subscription)
         if sub is None:
             return
@@ -213,7 +215,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(scheduled)
     async def retry_and_flush(stream: faust.StreamT) -> None:
-        async with httpx.AsyncClient(follow_redirects=False) as client:
+        async with channels.session() as client:
             async for event in stream.events():
                 try:
                     if event.message.topic == topics.ALERTS_RETRY.name:
@@ -226,7 +228,7 @@ def build(settings: Settings) -> faust.App:
                 except Exception as exc:
                     await dead_letter(dlq, event, f"scheduling failed: {exc!r}", whole=True)
 
-    async def on_tick(event: faust.EventT, client: httpx.AsyncClient) -> None:
+    async def on_tick(event: faust.EventT, client: aiohttp.ClientSession) -> None:
         partition, at = event.message.partition, now()
         for sub_id, state in list(digests.items()):
             if state and state["partition"] == partition and digest.due(state, at):

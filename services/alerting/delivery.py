@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import httpx
+import aiohttp
 import structlog
 
 from services.alerting import channels, metrics, retry
@@ -114,7 +114,7 @@ async def attempt(
     sub: Subscription,
     number: int,
     *,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     allow_hosts: Sequence[str],
     smtp: channels.SmtpSettings | None,
     policy: RetryPolicy,

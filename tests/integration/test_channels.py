@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from services.alerting.channels import Outcome, SmtpSettings, send
+from services.alerting.channels import Outcome, SmtpSettings, send, session
 from services.alerting.policy import build_alert
 from services.alerting.subscriptions import Subscription, validate
 from shared.records import Alert, Article, Mention, StorySummary, StoryUpdate, TaggedArticle
@@ -130,13 +130,13 @@ async def http_server() -> AsyncIterator[Callable[[Handler], Awaitable[Receiver]
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as c:
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    async with session() as c:
         yield c
 
 
 async def send_webhook(
-    client: httpx.AsyncClient, url: str, *, allow: list[str] = LOOPBACK, timeout: float = 5.0
+    client: aiohttp.ClientSession, url: str, *, allow: list[str] = LOOPBACK, timeout: float = 5.0
 ) -> Outcome:
     return await send(
         make_alert(), webhook(url), http=client, allow_hosts=allow, smtp=None, timeout=timeout
@@ -172,8 +172,8 @@ async def test_webhook_delivered_and_signature_verifies(http_server: Any, client
 
 
 async def test_webhook_reuses_its_connection(http_server: Any, client: Any) -> None:
-    """One TCP connection for consecutive alerts: the reply is read to its end, so httpx
-    keeps the socket (an unread reply closed it: one connect per alert)."""
+    """One TCP connection for consecutive alerts: the reply is read to its end, so the
+    client keeps the socket (an unread reply closed it: one connect per alert)."""
     peers: list[Any] = []
 
     async def handle(request: web.Request) -> web.Response:
@@ -284,7 +284,7 @@ async def test_webhook_timeout_is_retry(http_server: Any, client: Any) -> None:
 async def test_webhook_connection_refused_is_retry(client: Any) -> None:
     outcome = await send_webhook(client, "http://127.0.0.1:9/x")
     assert outcome.status == "retry"
-    assert outcome.detail.startswith("network error: ConnectError")
+    assert outcome.detail.startswith("network error: ClientConnectorError")
 
 
 # --- email ---------------------------------------------------------------------------------
