@@ -65,6 +65,12 @@ _SCAN_REPLACE: tuple[tuple[str, str], ...] = tuple(
 )
 # Wide punctuation and symbols common in news text (euro, bullet, ellipsis, arrows ...).
 _WIDE_NON_WORD = "\u20ac\u2022\u2026\u2122\u2192\u2190\u2030\u2020\u2021\u25cf\u25aa\u2606\u2605"
+# One character that cp1252 does not encode.
+_NOT_CP1252 = re.compile(
+    "[^\\x00-\\x7f\\xa0-\\xff"
+    + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", "ignore"))
+    + "]"
+)
 # Planes whose characters can change under NFKC or casefold (the others cannot).
 _PLANES = (range(0x80, 0x30000), range(0xE0000, 0xE1000))
 
@@ -470,6 +476,7 @@ class PhraseIndex:
         )
         self._scan_replace = _SCAN_REPLACE + placeholders
         self._wide = tuple((c, d) for c, d in self._scan_replace if ord(c) > 0xFF)
+        self._wide_map = dict(self._wide)
         self._wide_re = re.compile("[" + "".join(re.escape(c) for c, _ in self._wide) + "]")
         self._narrow = tuple((c, d) for c, d in self._scan_replace if ord(c) <= 0xFF)
         # One byte table for text that fits Latin-1: the narrow folds plus ASCII lower case.
@@ -535,6 +542,22 @@ class PhraseIndex:
         self._cp1252_fold = bytes(table)
         self._cp1252_bounded = bounded(self._cp1252_fold)
         self._ascii_plain = all(ord(c) >= 0x80 for c in relevant)
+        # For the few other characters of mostly cp1252 text ("č", "ł", non-breaking
+        # hyphen): what ``_outside`` puts in their place (see ``_outside_char``).
+        self._relevant = frozenset(relevant)
+        self._alphabet = frozenset(alphabet)
+        self._pairs = pairs
+        # Stand-ins that the cp1252 fold keeps as they are (so not relevant either).
+        kept = [
+            chr(b)
+            for b in range(0xA0, 0x100)
+            if self._cp1252_fold[b] == b and chr(b) not in alphabet
+        ]
+        self._stand_ins = (
+            next((c for c in kept if _is_word(c)), ""),
+            next((c for c in kept if not _is_word(c)), ""),
+        )
+        self._outside_chars: dict[str, str] = {}
 
     def __len__(self) -> int:
         return self._count
@@ -607,6 +630,39 @@ class PhraseIndex:
             return None
         return folded.decode("latin-1"), f" {raw.translate(bound).decode('latin-1')} "
 
+    def _outside(self, text: str) -> bytes | None:
+        """``text``, which has characters outside cp1252, encoded to cp1252 with each of
+        those replaced by a character of the same fold or a stand-in (see
+        ``_outside_char``); ``None`` when one of them needs the slow fold."""
+        known = self._outside_chars
+        for char in set(_NOT_CP1252.findall(text)):
+            other = known.get(char)
+            if other is None:
+                other = known[char] = self._outside_char(char)
+            if not other:
+                return None
+            text = text.replace(char, other)
+        try:
+            return _charmap_encode(text, "strict", _CP1252)[0]
+        except UnicodeEncodeError:
+            return None
+
+    def _outside_char(self, char: str) -> str:
+        """In place of a character outside cp1252: its typographic fold ("‑" -> " "), or
+        a Latin-1 stand-in of its kind (word or not) when it is no phrase's character
+        and its fold neither (only phrase characters and word boundaries matter to a
+        match); "" when it needs the slow fold (relevant, astral, C1 control, a
+        phrase's character or one that folds to one)."""
+        code = ord(char)
+        if code < 0x100 or code > 0xFFFF or 0xD800 <= code < 0xE000 or char in self._relevant:
+            return ""
+        if char in self._wide_map:
+            return self._wide_map[char]
+        if char in self._alphabet or char in self._pairs:
+            return ""
+        word, other = self._stand_ins
+        return word if _is_word(char) else other  # "" when there is none
+
     def _runs(self, text: str) -> list[tuple[int, int]]:
         """Where the relevant characters are, as runs ``(start, end)``."""
         try:
@@ -643,7 +699,10 @@ class PhraseIndex:
             try:
                 raw = _charmap_encode(text, "strict", _CP1252)[0]
             except UnicodeEncodeError:
-                return self._hits_slow(text)
+                outside = self._outside(text)
+                if outside is None:
+                    return self._hits_slow(text)
+                raw = outside
             fold, bound = self._cp1252_fold, self._cp1252_bounded
             checked = False
         else:
