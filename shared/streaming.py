@@ -29,6 +29,7 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 R = TypeVar("R", bound=Record)
 DEAD_LETTER_PREVIEW = 4096
+LINGER_S = 0.003
 
 
 def make_app(
@@ -62,6 +63,7 @@ def make_app(
         producer_max_request_size=16 * 1024 * 1024,
         consumer_max_fetch_size=16 * 1024 * 1024,
         table_cleanup_interval=60.0,
+        producer_linger=LINGER_S,
     )
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix=f"faust_{service}")
     watch = BrokerWatch(require_bootstrap(settings))
