@@ -33,6 +33,7 @@ import unicodedata
 from bisect import bisect_right
 from codecs import charmap_encode as _charmap_encode
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from encodings.cp1252 import encoding_table as _CP1252
 from functools import cache
@@ -332,6 +333,8 @@ class _Entry:
 # proves valid (``None``: none).
 _Spec = tuple[str, str | None, bool, tuple[tuple[str, int], ...], int | None]
 _Group = tuple[int, int, str | None, bool, tuple[_Spec, ...]]
+# What the automaton holds for a word: the keys of its phrases and its groups.
+_Payload = tuple[frozenset[str], tuple[_Group, ...]]
 
 
 @cache
@@ -405,7 +408,8 @@ class PhraseIndex:
                 self._add(words, pattern.replace("ss", "ß"), entries)
         self._automaton = ahocorasick.Automaton()
         for word, groups in words.items():
-            self._automaton.add_word(word, tuple(groups))
+            keys = frozenset(spec[0] for group in groups for spec in group[4])
+            self._automaton.add_word(word, (keys, tuple(groups)))
         if words:
             self._automaton.make_automaton()
 
@@ -684,9 +688,10 @@ class PhraseIndex:
         hits.sort(key=lambda h: (h[0], -h[1], h[2]))
         return [PhraseHit(key, start, end) for start, end, key in hits]
 
-    def hits(self, text: str) -> list[tuple[int, int, str]]:
+    def hits(self, text: str, keys: AbstractSet[str] | None = None) -> list[tuple[int, int, str]]:
         """``find`` as unordered ``(start, end, key)`` tuples: for callers that order or
-        group the hits themselves."""
+        group the hits themselves. With ``keys``, also ``[]`` when no phrase with one of
+        these keys occurs: the other hits are only worked out when one may."""
         if not self._count or not text:
             return []
         # Nearly all text: Latin-1 or cp1252, one byte per character, folded by the byte
@@ -701,7 +706,7 @@ class PhraseIndex:
             except UnicodeEncodeError:
                 outside = self._outside(text)
                 if outside is None:
-                    return self._hits_slow(text)
+                    return self._hits_slow(text, keys)
                 raw = outside
             fold, bound = self._cp1252_fold, self._cp1252_bounded
             checked = False
@@ -710,17 +715,19 @@ class PhraseIndex:
             checked = self._ascii_plain and text.isascii()  # no relevant ASCII character
         words = raw.translate(bound)
         if not checked and 0 in words:
-            return self._hits_slow(text)
+            return self._hits_slow(text, keys)
         bounded = f" {words.decode('latin-1')} "
-        found = list(self._automaton.iter(bounded))
-        if not found:
+        found: list[tuple[int, _Payload]] = list(self._automaton.iter(bounded))
+        if not found or (keys is not None and _none_of(keys, found)):
             return []
         return self._collect(text, raw.translate(fold).decode("latin-1"), bounded, None, found)
 
-    def _hits_slow(self, text: str) -> list[tuple[int, int, str]]:
+    def _hits_slow(self, text: str, keys: AbstractSet[str] | None) -> list[tuple[int, int, str]]:
         scan, bounded, pieces = self._texts(text)
-        found = list(self._automaton.iter(bounded))
-        return self._collect(text, scan, bounded, pieces, found) if found else []
+        found: list[tuple[int, _Payload]] = list(self._automaton.iter(bounded))
+        if not found or (keys is not None and _none_of(keys, found)):
+            return []
+        return self._collect(text, scan, bounded, pieces, found)
 
     def _collect(
         self,
@@ -728,13 +735,13 @@ class PhraseIndex:
         scan: str,
         bounded: str,
         pieces: list[_Piece] | None,
-        found: list[tuple[int, tuple[_Group, ...]]],
+        found: list[tuple[int, _Payload]],
     ) -> list[tuple[int, int, str]]:
         """The hits among the automaton's reports ``found`` on ``bounded``."""
         hits: list[tuple[int, int, str]] = []
         append = hits.append
         starts = [p[0] for p in pieces] if pieces is not None else None
-        for last, groups in found:
+        for last, (_, groups) in found:
             for off, length, verify, generic, specs in groups:
                 first = last - off
                 if generic and (first < 0 or bounded[first] != " "):
@@ -765,6 +772,11 @@ class PhraseIndex:
                             continue
                     append((ostart, oend, key))
         return hits
+
+
+def _none_of(keys: AbstractSet[str], found: list[tuple[int, _Payload]]) -> bool:
+    """Whether no word the automaton reported holds a phrase with one of ``keys``."""
+    return all(word_keys.isdisjoint(keys) for _, (word_keys, _) in found)
 
 
 def _positions(text: str, char: str) -> Iterable[int]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Literal
@@ -154,6 +154,7 @@ class Matcher:
                     alias.within,
                 )
         self._index = PhraseIndex(phrases)
+        self._aliases = frozenset(self._targets)
 
     @property
     def version(self) -> str:
@@ -170,10 +171,14 @@ class Matcher:
 
     def find_mentions(self, title: str, text: str, lang: str | None = None) -> tuple[Mention, ...]:
         hits_in = self._index.hits
-        title_hits = hits_in(title) if title else []
-        text_hits = hits_in(text)
-        if not title_hits and not text_hits:
-            return ()
+        aliases = self._aliases  # a field without an alias hit needs no more work ...
+        title_hits = hits_in(title, aliases) if title else []
+        text_hits = hits_in(text) if title_hits else hits_in(text, aliases)
+        if not text_hits:
+            if not title_hits:
+                return ()
+        elif title and not title_hits:
+            title_hits = hits_in(title)  # ... unless the other has one: context phrases
         language = lang.split("-")[0].strip().lower() if lang else None
         targets = self._targets
         article: _Article | None = None
@@ -371,19 +376,34 @@ def snippet(value: str, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
 
 
 class _Sentences:
-    """Sentence boundaries of one field, found once for all its mentions."""
+    """Sentence boundaries of one field, found once for all its mentions, and only as
+    far into the text as its mentions need."""
 
-    __slots__ = ("begins", "marks", "seen", "value")
+    __slots__ = ("_ends", "begins", "marks", "seen", "value")
 
     def __init__(self, value: str) -> None:
         self.value = value
-        spans = [m.span() for m in _SENTENCE_END.finditer(value)]
-        self.marks = [start for start, _ in spans]
-        self.marks.append(len(value))  # sentinel: the text ends the last sentence
-        self.begins = [end for _, end in spans]
+        self._ends: Iterator[re.Match[str]] | None = _SENTENCE_END.finditer(value)
+        self.marks: list[int] = []  # where each sentence end starts; last: len(value)
+        self.begins: list[int] = []  # where the sentence after it begins
         self.seen: dict[tuple[int, int], str] = {}  # whole sentences, by bounds
 
+    def _scan(self, end: int) -> None:
+        """Find the sentence ends up to the first that starts at or after ``end``."""
+        assert self._ends is not None
+        marks, begins = self.marks, self.begins
+        for match in self._ends:
+            mark, begin = match.span()
+            marks.append(mark)
+            begins.append(begin)
+            if mark >= end:
+                return
+        marks.append(len(self.value))  # sentinel: the text ends the last sentence
+        self._ends = None
+
     def around(self, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
+        if self._ends is not None and (not self.marks or self.marks[-1] < end):
+            self._scan(end)
         i = bisect_right(self.begins, start) - 1
         left = self.begins[i] if i >= 0 else 0
         right = self.marks[bisect_left(self.marks, end)]
