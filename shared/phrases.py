@@ -701,13 +701,10 @@ class PhraseIndex:
         try:
             raw = text.encode("latin-1")  # a copy when the string is Latin-1 already
         except UnicodeEncodeError:
-            try:
-                raw = _charmap_encode(text, "strict", _CP1252)[0]
-            except UnicodeEncodeError:
-                outside = self._outside(text)
-                if outside is None:
-                    return self._hits_slow(text, keys)
-                raw = outside
+            outside = self._encode_cp1252(text)
+            if outside is None:
+                return self._hits_slow(text, keys)
+            raw = outside
             fold, bound = self._cp1252_fold, self._cp1252_bounded
             checked = False
         else:
@@ -722,9 +719,35 @@ class PhraseIndex:
             return []
         return self._collect(text, raw.translate(fold).decode("latin-1"), bounded, None, found)
 
+    def _encode_cp1252(self, text: str) -> bytes | None:
+        """``text`` (not Latin-1) in cp1252, see ``_outside`` for other characters."""
+        try:
+            return _charmap_encode(text, "strict", _CP1252)[0]
+        except UnicodeEncodeError:
+            return self._outside(text)
+
     def _hits_slow(self, text: str, keys: AbstractSet[str] | None) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, _Payload]]
+        if "\u00ad" in text:
+            # Soft hyphens (hyphenated web text) only delete themselves: drop them first,
+            # then fold by the byte tables if nothing else needs the slow way.
+            plain = text.replace("\u00ad", "")
+            try:
+                raw = plain.encode("latin-1")
+                fold, bound = self._latin1_fold, self._latin1_bounded
+            except UnicodeEncodeError:
+                raw = self._encode_cp1252(plain) or b"\0"
+                fold, bound = self._cp1252_fold, self._cp1252_bounded
+            words = raw.translate(bound)
+            if 0 not in words:
+                bounded = f" {words.decode('latin-1')} "
+                found = list(self._automaton.iter(bounded))
+                if not found or (keys is not None and _none_of(keys, found)):
+                    return []
+                scan = raw.translate(fold).decode("latin-1")
+                return self._collect(text, scan, bounded, _without(text, "\u00ad"), found)
         scan, bounded, pieces = self._texts(text)
-        found: list[tuple[int, _Payload]] = list(self._automaton.iter(bounded))
+        found = list(self._automaton.iter(bounded))
         if not found or (keys is not None and _none_of(keys, found)):
             return []
         return self._collect(text, scan, bounded, pieces, found)

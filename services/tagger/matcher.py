@@ -412,12 +412,20 @@ class _Sentences:
         if right - left <= limit:
             found = self.seen.get((left, right))
             if found is None:
-                found = " ".join(self.value[left:right].split())
+                found = _collapsed(self.value[left:right])
                 self.seen[left, right] = found
             return found
         room = max(0, limit - 2 - (end - start))
         lo = max(left, start - room // 2)
         hi = min(right, end + room - (start - lo))
         lo = max(left, hi - (limit - 2))
-        text = " ".join(self.value[lo:hi].split())
+        text = _collapsed(self.value[lo:hi])
         return f"{'…' if lo > left else ''}{text}{'…' if hi < right else ''}"[:limit]
+
+
+def _collapsed(text: str) -> str:
+    """``text`` with whitespace collapsed: ``" ".join(text.split())``, without the
+    copies when it is collapsed already (the only printable whitespace is " ")."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
