@@ -155,6 +155,12 @@ class Matcher:
                 )
         self._index = PhraseIndex(phrases)
         self._aliases = frozenset(self._targets)
+        targets = self._targets.values()
+        self._rules = _Rules(
+            frozenset().union(*(t.before for t in targets)),
+            frozenset().union(*(t.after for t in targets)),
+            frozenset().union(*(t.require for t in targets if t.within is not None)),
+        )
 
     @property
     def version(self) -> str:
@@ -202,7 +208,7 @@ class Matcher:
             else:
                 if article is None:
                     article = _Article(title_hits, text_hits)
-                context = _Context(value, hits, article)
+                context = _Context(value, hits, article, self._rules)
             sentences = _Sentences(value)
             around = sentences.around
             for start, end, entity, target in _longest_per_entity(candidates, context):
@@ -240,72 +246,86 @@ class _Context:
     """The context phrases found in one field, indexed (each index on first use) for the
     rules."""
 
-    __slots__ = ("_by_key", "_ends", "_starts", "article", "hits", "value")
+    __slots__ = ("_by_key", "_ends", "_starts", "article", "hits", "rules", "value")
 
-    def __init__(self, value: str, hits: list[tuple[int, int, str]], article: _Article) -> None:
+    def __init__(
+        self, value: str, hits: list[tuple[int, int, str]], article: _Article, rules: _Rules
+    ) -> None:
         self.value = value
         self.article = article
         self.hits = hits
+        self.rules = rules
         self._by_key: dict[str, list[tuple[int, int]]] | None = None
-        self._ends: dict[int, list[str]] | None = None
-        self._starts: dict[int, list[str]] | None = None
+        self._ends: dict[int, set[str]] | None = None
+        self._starts: dict[int, set[str]] | None = None
+
+    def _before(self) -> dict[int, set[str]]:
+        """Per position, the ``exclude.before`` phrases that end there or before it with
+        only spaces or hyphens in between."""
+        ends: dict[int, set[str]] = {}
+        value, keys = self.value, self.rules.before
+        for _, end, key in self.hits:
+            if key in keys:
+                at = end
+                ends.setdefault(at, set()).add(key)
+                while at < len(value) and value[at] in _GAP:
+                    at += 1
+                    ends.setdefault(at, set()).add(key)
+        return ends
+
+    def _after(self) -> dict[int, set[str]]:
+        """Per position, the ``exclude.after`` phrases that start there or after it with
+        only spaces or hyphens in between."""
+        starts: dict[int, set[str]] = {}
+        value, keys = self.value, self.rules.after
+        for start, _, key in self.hits:
+            if key in keys:
+                at = start
+                starts.setdefault(at, set()).add(key)
+                while at > 0 and value[at - 1] in _GAP:
+                    at -= 1
+                    starts.setdefault(at, set()).add(key)
+        return starts
 
     def allows(self, target: _Target, start: int, end: int) -> bool:
-        value = self.value
         if target.before:
             ends = self._ends
             if ends is None:
-                ends = self._ends = {}
-                for _, e, k in self.hits:
-                    if e in ends:
-                        ends[e].append(k)
-                    else:
-                        ends[e] = [k]
-            before = target.before
-            at = start
-            while True:
-                if at in ends and not before.isdisjoint(ends[at]):
-                    return False
-                if at == 0 or value[at - 1] not in _GAP:
-                    break
-                at -= 1
+                ends = self._ends = self._before()
+            if start in ends and not target.before.isdisjoint(ends[start]):
+                return False
         if target.after:
             starts = self._starts
             if starts is None:
-                starts = self._starts = {}
-                for s, _, k in self.hits:
-                    if s in starts:
-                        starts[s].append(k)
-                    else:
-                        starts[s] = [k]
-            after = target.after
-            at = end
-            size = len(value)
-            while True:
-                if at in starts and not after.isdisjoint(starts[at]):
-                    return False
-                if at == size or value[at] not in _GAP:
-                    break
-                at += 1
+                starts = self._starts = self._after()
+            if end in starts and not target.after.isdisjoint(starts[end]):
+                return False
         if not target.require:
             return True
         near = target.within
         if near is None:
-            keys = self.article.keys
-            return any(key in keys for key in target.require)
+            return not self.article.keys.isdisjoint(target.require)
         by_key = self._by_key
         if by_key is None:
             by_key = self._by_key = {}
+            keys = self.rules.near
             for s, e, k in self.hits:
-                if k in by_key:
-                    by_key[k].append((s, e))
-                else:
-                    by_key[k] = [(s, e)]
+                if k in keys:
+                    by_key.setdefault(k, []).append((s, e))
         return any(
             s - end <= near and start - e <= near
             for key in target.require
             for s, e in by_key.get(key, ())
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """The context phrases that some alias's rules look for: the others need no index."""
+
+    before: frozenset[str]
+    after: frozenset[str]
+    near: frozenset[str]  # ``require`` with ``within``
 
 
 def _longest_per_entity(
