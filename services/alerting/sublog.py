@@ -65,6 +65,7 @@ class SubscriptionLog:
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.settings.kafka_fetch_wait_ms,
         )
         producer = kafka.producer(self.settings, linger_ms=0)
         await kafka.retry_connect(self.settings, "subscriptions consumer", consumer.start)
