@@ -67,6 +67,7 @@ def _make_mention() -> Callable[[str, str, str, Field, int, int, str], Mention]:
     new = object.__new__
     setattr_ = object.__setattr__
     names = ("entity", "alias", "text", "field", "start", "end", "snippet")
+    fields = set(names)  # copied for each: pydantic's own is a set per model
 
     def fast(  # noqa: PLR0917 - positional: one call per mention
         entity: str, alias: str, text: str, field: Field, start: int, end: int, snippet: str
@@ -85,7 +86,7 @@ def _make_mention() -> Callable[[str, str, str, Field, int, int, str], Mention]:
                 "snippet": snippet,
             },
         )
-        setattr_(mention, "__pydantic_fields_set__", set(names))
+        setattr_(mention, "__pydantic_fields_set__", fields.copy())
         setattr_(mention, "__pydantic_extra__", None)
         setattr_(mention, "__pydantic_private__", None)
         return mention
@@ -422,18 +423,19 @@ class _Sentences:
         self._ends = None
 
     def around(self, start: int, end: int, limit: int = SNIPPET_MAX) -> str:
-        if self._ends is not None and (not self.marks or self.marks[-1] < end):
+        marks, begins, value = self.marks, self.begins, self.value
+        if self._ends is not None and (not marks or marks[-1] < end):
             self._scan(end)
-        i = bisect_right(self.begins, start) - 1
-        left = self.begins[i] if i >= 0 else 0
-        right = self.marks[bisect_left(self.marks, end)]
-        if right < len(self.value) and self.value[right] != "\n":
+        i = bisect_right(begins, start) - 1
+        left = begins[i] if i >= 0 else 0
+        right = marks[bisect_left(marks, end)]
+        if right < len(value) and value[right] != "\n":
             right += 1  # the sentence keeps its punctuation, not its line break
         if right - left <= limit:
-            found = self.seen.get((left, right))
+            bounds = (left, right)
+            found = self.seen.get(bounds)
             if found is None:
-                found = _collapsed(self.value[left:right])
-                self.seen[left, right] = found
+                found = self.seen[bounds] = _collapsed(value[left:right])
             return found
         room = max(0, limit - 2 - (end - start))
         lo = max(left, start - room // 2)
