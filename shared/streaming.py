@@ -31,7 +31,11 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 R = TypeVar("R", bound=Record)
 DEAD_LETTER_PREVIEW = 4096
-LINGER_S = 0.003
+# No producer linger: Tansu reports a partition's end offset as the base offset of its
+# last record batch + 1, and Faust recovers a table by reading its changelog up to the
+# end offset. With a 3 ms linger the changelog records went out several to a batch, a
+# restarted stories worker stopped short of its state and re-used story revisions that
+# alerting had already seen (make chaos: 184 of 900 alerts lost after kill -9 stories).
 
 
 def _bounded_fetch_wait() -> None:
@@ -89,7 +93,6 @@ def make_app(
         producer_max_request_size=16 * 1024 * 1024,
         consumer_max_fetch_size=16 * 1024 * 1024,
         table_cleanup_interval=60.0,
-        producer_linger=LINGER_S,
     )
     app.wirewatch_fetch_wait_ms = settings.kafka_fetch_wait_ms  # type: ignore[attr-defined]
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix=f"faust_{service}")
