@@ -39,6 +39,7 @@ def producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
         "enable_idempotence": settings.idempotence,
         "linger_ms": 5,
         "max_request_size": 16 * 1024 * 1024,
+        "max_batch_size": settings.batch_bytes,
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)  # type: ignore[arg-type]  # aiokafka's kwargs are untyped
