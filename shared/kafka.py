@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Mapping
 
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
@@ -39,7 +41,6 @@ def producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
         "enable_idempotence": settings.idempotence,
         "linger_ms": 5,
         "max_request_size": 16 * 1024 * 1024,
-        "max_batch_size": settings.batch_bytes,
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)  # type: ignore[arg-type]  # aiokafka's kwargs are untyped
@@ -86,3 +87,38 @@ async def ensure_topics(
             log.info("topics_created", topics=[t.name for t in missing])
     finally:
         await admin.close()
+
+
+async def record_end_offsets(
+    bootstrap: str, ends: Mapping[TopicPartition, int], timeout_s: float = 5.0
+) -> dict[TopicPartition, int]:
+    """End offsets that count records, from the ``ends`` a broker reported.
+
+    Tansu 0.6 reports a partition's end as the base offset of its last record *batch* + 1
+    (50 records in one batch: 1). Reading from ``end - 1`` returns that batch whole;
+    its last record + 1 is the true end. On Apache Kafka the answer is ``ends`` again, at
+    the cost of one fetch per partition. Partitions that return nothing in ``timeout_s``
+    keep the reported end."""
+    exact = dict(ends)
+    wanted = [tp for tp, end in ends.items() if end > 0]
+    if not wanted:
+        return exact
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(wanted)
+        for tp in wanted:
+            consumer.seek(tp, ends[tp] - 1)
+        pending = set(wanted)
+        deadline = time.monotonic() + timeout_s
+        while pending and time.monotonic() < deadline:
+            batch = await consumer.getmany(*pending, timeout_ms=200)
+            for tp, records in batch.items():
+                if records:
+                    exact[tp] = max(exact[tp], records[-1].offset + 1)
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
+    return exact

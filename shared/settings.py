@@ -29,14 +29,6 @@ class Settings(BaseSettings):
         description="Idempotent producers. Default: on for a real Kafka, off for the "
         "embedded Tansu broker (which rejects InitProducerId).",
     )
-    kafka_batch_bytes: int | None = Field(
-        None,
-        ge=1,
-        description="Largest record batch a producer builds. Default: 1 (one record per "
-        "batch) when idempotence is off, as on the embedded Tansu broker, whose end offsets "
-        "count batches (50 records in one batch: end offset 1), which cuts table recovery "
-        "and read-to-the-end short; else 16384, aiokafka's default.",
-    )
     kafka_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
     kafka_session_timeout_s: float = Field(
         10.0, gt=0, description="Group session: a dead worker's partitions move after this."
@@ -171,12 +163,6 @@ class Settings(BaseSettings):
         if self.kafka_idempotence is not None:
             return self.kafka_idempotence
         return not self.embedded
-
-    @property
-    def batch_bytes(self) -> int:
-        if self.kafka_batch_bytes is not None:
-            return self.kafka_batch_bytes
-        return 16384 if self.idempotence else 1
 
 
 class SettingsError(SystemExit):

@@ -20,7 +20,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from pydantic import ValidationError
 
-from shared import logs, topics
+from shared import kafka, logs, topics
 from shared import settings as settings_mod
 from shared.brokerwatch import BrokerWatch
 from shared.kafka import require_bootstrap
@@ -31,12 +31,6 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 R = TypeVar("R", bound=Record)
 DEAD_LETTER_PREVIEW = 4096
-# Tansu reports a partition's end offset as the base offset of its last record batch + 1,
-# and Faust recovers a table by reading its changelog up to the end offset: records
-# batched together were left out of a restarted worker's tables. So on Tansu every
-# producer builds one-record batches (``Settings.batch_bytes``), and no linger.
-
-
 def _bounded_fetch_wait() -> None:
     """Faust 0.15 builds its consumer with ``fetch_max_wait_ms=1500`` and no setting for
     it. Tansu holds every fetch for about half of that even when records are waiting
@@ -59,6 +53,32 @@ def _bounded_fetch_wait() -> None:
 
 
 _bounded_fetch_wait()
+
+
+def _exact_highwaters() -> None:
+    """Faust recovers a table by reading its changelog up to the partition's end offset
+    (its "highwater") and stops there. Tansu reports the end as the base offset of the
+    last record batch + 1, so a worker restarted on it silently lost the tail of its
+    tables: every record after the first of the last batch (Faust sends changelog
+    records in batches of up to 100 when its buffer fills). The highwaters are made
+    exact with ``kafka.record_end_offsets`` (one extra fetch per partition at recovery)
+    before Faust uses them; the app's bootstrap is set by ``make_app``."""
+    highwaters = AIOKafkaConsumerThread._highwaters
+    if getattr(highwaters, "wirewatch", False):
+        return
+
+    async def exact(self: AIOKafkaConsumerThread, partitions: list[Any]) -> Any:
+        ends = await highwaters(self, partitions)
+        bootstrap = getattr(self.app, "wirewatch_bootstrap", None)
+        if bootstrap is None or self.consumer.in_transaction:
+            return ends
+        return await kafka.record_end_offsets(bootstrap, ends)
+
+    exact.wirewatch = True  # type: ignore[attr-defined]
+    AIOKafkaConsumerThread._highwaters = exact  # type: ignore[method-assign]
+
+
+_exact_highwaters()
 
 
 def make_app(
@@ -90,11 +110,11 @@ def make_app(
         broker_request_timeout=max(30.0, settings.kafka_session_timeout_s * 3),
         consumer_auto_offset_reset="earliest",
         producer_max_request_size=16 * 1024 * 1024,
-        producer_max_batch_size=settings.batch_bytes,
         consumer_max_fetch_size=16 * 1024 * 1024,
         table_cleanup_interval=60.0,
     )
     app.wirewatch_fetch_wait_ms = settings.kafka_fetch_wait_ms  # type: ignore[attr-defined]
+    app.wirewatch_bootstrap = require_bootstrap(settings)  # type: ignore[attr-defined]
     setup_prometheus_sensors(app, pattern="/metrics", name_prefix=f"faust_{service}")
     watch = BrokerWatch(require_bootstrap(settings))
 
