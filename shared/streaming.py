@@ -31,6 +31,8 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 R = TypeVar("R", bound=Record)
 DEAD_LETTER_PREVIEW = 4096
+
+
 def _bounded_fetch_wait() -> None:
     """Faust 0.15 builds its consumer with ``fetch_max_wait_ms=1500`` and no setting for
     it. Tansu holds every fetch for about half of that even when records are waiting
