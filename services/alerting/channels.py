@@ -9,7 +9,7 @@
   per request here, aiohttp ~0.2 ms (client and loopback server together).
 - **email**: plain text (``render_text``) through the operator's SMTP relay
   (``SmtpSettings``) with aiosmtplib; 4xx replies retry, 5xx are final.
-- **apprise**: Apprise sends through ``requests``, which the httpx guard does not see.
+- **apprise**: Apprise sends through ``requests``, which the webhook guard does not see.
   So the schema must be in ``APPRISE_SCHEMAS``, the host Apprise will contact is worked
   out per schema and checked with the same guard, redirects are switched off, socket
   timeouts set, and the blocking call runs in a thread under ``timeout``.
