@@ -9,6 +9,7 @@ agent decodes and processes inside ``decoded()``, which catches per event.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ import faust
 import structlog
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from faust.transport.producer import ProducerBuffer
 from pydantic import ValidationError
 
 from shared import kafka, logs, topics
@@ -81,6 +83,43 @@ def _exact_highwaters() -> None:
 
 
 _exact_highwaters()
+
+
+def _draining_flush() -> None:
+    """Table writes only put their changelog records in Faust's producer buffer; a task
+    hands them to the Kafka producer one by one. Before committing offsets Faust flushes
+    that buffer, but its flush gives up when no record went out within 0.1 s, and it
+    does not count the record the task is handing over. Under load (a full batch in the
+    producer, a busy event loop) it returned with changelog records still waiting, the
+    offsets were committed, and a worker killed then restored state older than what it
+    had already published: stories re-used revisions alerting had seen, and the alerts
+    for the next articles were lost (the intermittent kill -9 stories chaos failure).
+    Here the flush returns only once the buffer is empty and nothing is in hand."""
+    if getattr(ProducerBuffer.flush, "wirewatch", False):
+        return
+    send_pending = ProducerBuffer._send_pending
+
+    async def counted_send(self: ProducerBuffer, fut: Any) -> None:
+        self.wirewatch_in_hand = getattr(self, "wirewatch_in_hand", 0) + 1
+        try:
+            await send_pending(self, fut)
+        finally:
+            self.wirewatch_in_hand -= 1
+
+    async def flush(self: ProducerBuffer) -> None:
+        while self.size or getattr(self, "wirewatch_in_hand", 0):
+            if self.state != "running" and self.size:
+                raise RuntimeError("Cannot flush: Producer not Running")
+            self.message_sent.clear()
+            with contextlib.suppress(TimeoutError):  # re-check: a record may be in hand
+                await asyncio.wait_for(self.message_sent.wait(), timeout=0.5)
+
+    flush.wirewatch = True  # type: ignore[attr-defined]
+    ProducerBuffer._send_pending = counted_send  # type: ignore[method-assign]
+    ProducerBuffer.flush = flush  # type: ignore[method-assign]
+
+
+_draining_flush()
 
 
 def make_app(
