@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import weakref
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -98,16 +99,17 @@ def _draining_flush() -> None:
     if getattr(ProducerBuffer.flush, "wirewatch", False):
         return
     send_pending = ProducerBuffer._send_pending
+    in_hand: weakref.WeakKeyDictionary[ProducerBuffer, int] = weakref.WeakKeyDictionary()
 
     async def counted_send(self: ProducerBuffer, fut: Any) -> None:
-        self.wirewatch_in_hand = getattr(self, "wirewatch_in_hand", 0) + 1
+        in_hand[self] = in_hand.get(self, 0) + 1
         try:
             await send_pending(self, fut)
         finally:
-            self.wirewatch_in_hand -= 1
+            in_hand[self] -= 1
 
     async def flush(self: ProducerBuffer) -> None:
-        while self.size or getattr(self, "wirewatch_in_hand", 0):
+        while self.size or in_hand.get(self, 0):
             if self.state != "running" and self.size:
                 raise RuntimeError("Cannot flush: Producer not Running")
             self.message_sent.clear()
