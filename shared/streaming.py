@@ -23,7 +23,7 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.producer import ProducerBuffer
 from pydantic import ValidationError
 
-from shared import kafka, logs, topics
+from shared import collector, kafka, logs, topics
 from shared import settings as settings_mod
 from shared.acks import OrderedAcks
 from shared.brokerwatch import BrokerWatch
@@ -261,6 +261,8 @@ def run_worker(app: faust.App, settings: Settings, service: str) -> None:
     worker = faust.Worker(
         app, loglevel=settings.log_level, logging_config=logs.dict_config(settings), quiet=True
     )
+    if settings.gc_thaw_every:
+        collector.install(settings.gc_thaw_every)
     worker.execute_from_commandline()
 
 
