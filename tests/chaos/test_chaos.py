@@ -111,9 +111,9 @@ class Stack:
     def alerted(self) -> dict[str, set[str]]:
         """Article id → idempotency keys of its ``every-article`` alerts."""
         keys: dict[str, set[str]] = defaultdict(set)
-        for key, _, data in self.receiver.deliveries:
-            if data["subscription"] == EVERY:
-                keys[data["article"]["id"]].add(key)
+        for d in self.receiver.deliveries:
+            if d.subscription == EVERY:
+                keys[d.article].add(d.key)
         return keys
 
     def complete(self) -> bool:
@@ -124,9 +124,9 @@ class Stack:
         """``story@revision`` of every ``every-article`` alert for one article."""
         return sorted(
             {
-                f"{d['story']['id']}@{d['story']['revision']}"
-                for _, _, d in self.receiver.deliveries
-                if d["subscription"] == EVERY and d["article"]["id"] == article_id
+                f"{d.story}@{d.revision}"
+                for d in self.receiver.deliveries
+                if d.subscription == EVERY and d.article == article_id
             }
         )
 
