@@ -58,7 +58,7 @@ from bench.harness import (
 from bench.passthrough import SINK, SOURCE
 from services.ingest.replay import load_archive
 from services.stack.processes import ServiceProcess
-from shared import kafka, topics
+from shared import collector, kafka, topics
 from shared.broker import free_port
 from shared.settings import Settings
 
@@ -415,6 +415,7 @@ async def latency_run(
             # collector while it measures: its pauses would count as alert latency
             gc.collect()
             gc.freeze()
+            gc.set_threshold(collector.YOUNG_THRESHOLD, *gc.get_threshold()[1:])
             await paced(articles[:warmup])
             warm_ids = [a.id for a in articles[:warmup]]
             await wait_for(lambda: len(every(warm_ids)) >= len(warm_ids), 120, "warm-up alerts")

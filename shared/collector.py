@@ -12,6 +12,11 @@ every ``thaw_every``-th full collection first unfreezes everything and scans it 
 the leak is bounded and the long pause is one in ``thaw_every`` instead of every one.
 Objects without cycles are freed by reference counting whether frozen or not.
 
+The youngest generation is collected after 5,000 net allocations instead of 700: most
+of a worker's objects live for one event, and fewer young collections promote fewer of
+them (CPU per article -3 to -6 %, p99 at 200 articles/s 238 / 240 -> 195 / 235 ms in
+alternated runs).
+
 ``wirewatch_gc_pause_seconds`` (a histogram by generation) shows the pauses.
 """
 
@@ -26,6 +31,7 @@ from typing import Any
 from prometheus_client.core import REGISTRY, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+YOUNG_THRESHOLD = 5000  # Python's default: 700
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
@@ -74,14 +80,15 @@ class FreezeAfterFullCollection(Collector):
 
 
 def install(thaw_every: int = 10) -> FreezeAfterFullCollection:
-    """Freeze what start-up built (modules, settings, the app) and install the policy
-    (once per process: a second call replaces the first)."""
+    """Freeze what start-up built (modules, settings, the app), collect the young
+    generation less often, and install the policy (a second call replaces the first)."""
     for hook in list(gc.callbacks):
         if isinstance(hook, FreezeAfterFullCollection):
             gc.callbacks.remove(hook)
             REGISTRY.unregister(hook)
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     hook = FreezeAfterFullCollection(thaw_every)
     gc.callbacks.append(hook)
     REGISTRY.register(hook)

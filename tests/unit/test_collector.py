@@ -21,6 +21,7 @@ class Node:
 
 @pytest.fixture
 def installed() -> Iterator[collector.FreezeAfterFullCollection]:
+    thresholds = gc.get_threshold()
     hook = collector.install(thaw_every=3)
     try:
         yield hook
@@ -28,6 +29,7 @@ def installed() -> Iterator[collector.FreezeAfterFullCollection]:
         gc.callbacks.remove(hook)
         REGISTRY.unregister(hook)
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def full_pauses() -> float:
@@ -45,6 +47,7 @@ def test_survivors_of_a_full_collection_are_frozen(
     assert installed.full == 1
     assert gc.get_freeze_count() >= len(kept)
     assert full_pauses() == before + 1
+    assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD
 
 
 def test_a_frozen_garbage_cycle_is_freed_by_the_thawing_collection(
@@ -62,6 +65,7 @@ def test_a_frozen_garbage_cycle_is_freed_by_the_thawing_collection(
 
 
 def test_install_twice_keeps_one_hook() -> None:
+    thresholds = gc.get_threshold()
     first = collector.install()
     second = collector.install()
     try:
@@ -72,3 +76,4 @@ def test_install_twice_keeps_one_hook() -> None:
         gc.callbacks.remove(second)
         REGISTRY.unregister(second)
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
