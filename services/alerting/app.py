@@ -2,10 +2,8 @@
 
     story-updates ─► match ─► first attempt ─► channel          (real-time subscriptions)
                         │            └─ failed: alerts-retry
-                        ├─► alerts (key: subscription) ─► deliver ─► digests table
-                        │                                         (digest subscriptions)
-                        └─► alerts-raised (every alert; read by the dashboard, not here)
-    alerts-retry ─┐
+                        └─► alerts (key: subscription) ─► deliver ─► digests table
+    alerts-retry ─┐                                               (digest subscriptions)
     ticks ────────┴─► schedule (pending table) ─► due attempts ─► channel | dead letters
 
 What matches is ``store.SubscriptionStore`` (file + the compacted subscriptions topic,
@@ -67,7 +65,6 @@ def build(settings: Settings) -> faust.App:
     )
     story_updates = topic(app, topics.STORY_UPDATES)
     alerts = topic(app, topics.ALERTS)
-    raised_topic = topic(app, topics.ALERTS_RAISED)
     retries = topic(app, topics.ALERTS_RETRY)
     ticks = topic(app, topics.ALERTING_TICKS)
     scheduled = app.topic(
@@ -205,10 +202,8 @@ def build(settings: Settings) -> faust.App:
                     metrics.ALERTS.labels(
                         channel=channel_of(alert.subscription), outcome="raised"
                     ).inc()
-                    sub_key, value = alert.subscription.encode(), alert.dumps()
-                    await raised_topic.send(key=sub_key, value=value)  # for observers
                     if digested(alert.subscription):
-                        await alerts.send(key=sub_key, value=value)
+                        await alerts.send(key=alert.subscription.encode(), value=alert.dumps())
                     else:
                         realtime.append(alert)
                 if not realtime:
