@@ -35,6 +35,7 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from bench.harness import (
     STAGES,
     Pipeline,
     Receiver,
+    cpu_seconds,
     first_timestamp,
     metric_sum,
     replay,
@@ -165,8 +167,6 @@ async def baseline(pipe: Pipeline, records: list[tuple[bytes, bytes]]) -> dict[s
 
 
 def _cpu(proc: ServiceProcess) -> float:
-    from bench.harness import cpu_seconds  # noqa: PLC0415
-
     return (cpu_seconds(proc.proc.pid) if proc.proc else None) or 0.0
 
 
@@ -194,7 +194,9 @@ async def raw_consume(bootstrap: str, topic: str, n: int) -> dict[str, Any]:
     return {"msgs_per_s": count / seconds, "seconds": seconds, "records": count}
 
 
-async def stamps(bootstrap: str, spec: topics.TopicSpec, article_id: Any) -> dict[str, float]:
+async def stamps(
+    bootstrap: str, spec: topics.TopicSpec, article_id: Callable[[Any], str]
+) -> dict[str, float]:
     """Article id -> the timestamp (s) of its first record on the topic, read to the end."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -229,7 +231,8 @@ def hops(
     updated: dict[str, float],
     received: dict[str, float],
 ) -> dict[str, dict[str, float]]:
-    """p50/p99 (ms) of each hop: appended -> tagged -> story update -> webhook received."""
+    """p50/p99/max (ms) of each hop: appended -> tagged -> story update -> webhook received,
+    over the articles in ``received``."""
     pairs = {
         "tagger (articles -> tagged)": (sent, tagged),
         "stories (tagged -> story-updates)": (tagged, updated),
@@ -348,8 +351,6 @@ async def one_run(
 
 
 def _broker_cpu(pipe: Pipeline) -> float | None:
-    from bench.harness import cpu_seconds  # noqa: PLC0415
-
     return cpu_seconds(pipe.broker.pid) if pipe.broker and pipe.broker.pid else None
 
 
@@ -441,7 +442,6 @@ async def latency_run(
         updated = await stamps(
             pipe.bootstrap, topics.STORY_UPDATES, lambda v: v["article"]["article"]["id"]
         )
-        measured = {a: sent[a] for a in ids}
         return {
             "rate_target": rate,
             "rate_achieved": achieved,
@@ -460,7 +460,7 @@ async def latency_run(
                 for name, before in cpu0.items()
                 if before is not None and (after := cpu1.get(name)) is not None
             },
-            "hops_ms": hops(measured, tagged, updated, {a: first[a] for a in ids if a in first}),
+            "hops_ms": hops(sent, tagged, updated, {a: first[a] for a in ids if a in first}),
         }
     finally:
         pipe.stop()

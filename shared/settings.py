@@ -151,7 +151,8 @@ class Settings(BaseSettings):
         10,
         ge=0,
         description="Faust workers freeze what survives a full garbage collection, so the "
-        "next ones scan only newer objects (pauses of 60-140 ms cut to a few ms); every "
+        "next ones scan only newer objects (largest pauses at 200 articles/s: 116-141 ms cut "
+        "to 31-43 ms); every "
         "Nth full collection scans everything again, freeing leaked cycles. 0: Python's "
         "own collector.",
     )

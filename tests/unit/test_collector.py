@@ -19,6 +19,14 @@ class Node:
         self.other: Node | None = None
 
 
+def restore(hook: collector.FreezeAfterFullCollection, thresholds: tuple[int, int, int]) -> None:
+    """Undo ``install`` so the rest of the suite runs with Python's own collector."""
+    gc.callbacks.remove(hook)
+    REGISTRY.unregister(hook)
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
 @pytest.fixture
 def installed() -> Iterator[collector.FreezeAfterFullCollection]:
     thresholds = gc.get_threshold()
@@ -26,10 +34,7 @@ def installed() -> Iterator[collector.FreezeAfterFullCollection]:
     try:
         yield hook
     finally:
-        gc.callbacks.remove(hook)
-        REGISTRY.unregister(hook)
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+        restore(hook, thresholds)
 
 
 def full_pauses() -> float:
@@ -73,7 +78,4 @@ def test_install_twice_keeps_one_hook() -> None:
         assert hooks == [second]
         assert first is not second
     finally:
-        gc.callbacks.remove(second)
-        REGISTRY.unregister(second)
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+        restore(second, thresholds)
