@@ -25,7 +25,6 @@ from pydantic import ValidationError
 
 from shared import collector, kafka, logs, topics
 from shared import settings as settings_mod
-from shared.acks import OrderedAcks
 from shared.brokerwatch import BrokerWatch
 from shared.kafka import require_bootstrap
 from shared.metrics import DEAD_LETTERS
@@ -269,13 +268,9 @@ async def dead_letter(
 
 
 async def decoded(
-    stream: faust.StreamT, record: type[R], dlq: faust.TopicT, acks: OrderedAcks | None = None
+    stream: faust.StreamT, record: type[R], dlq: faust.TopicT
 ) -> AsyncIterator[tuple[faust.EventT, R]]:
     """Yield ``(event, record)`` for every value that decodes; dead-letter the rest.
-
-    With ``acks`` (for a ``stream.noack()``), every event is tracked as it is read, a
-    dead-lettered one is done at once, and the caller calls ``acks.done(event)`` for what
-    it was given: Faust then sees the acks in offset order.
 
     Each event starts with a turn of the event loop. Table writes only queue their
     changelog records, and Faust's task that sends them runs when the agent yields; an
@@ -284,21 +279,17 @@ async def decoded(
     taking 3-9 s, 1-3 s latency spikes at 200 articles/s)."""
     async for event in stream.events():
         await asyncio.sleep(0)
-        if acks is not None:
-            acks.track(event)
         try:
             value = record.loads(event.value)
         except ValidationError as exc:
             first = exc.errors()[0] if exc.errors() else {"msg": str(exc), "loc": ()}
             where = ".".join(str(p) for p in first.get("loc", ()))
             await dead_letter(dlq, event, f"invalid {record.__name__}: {where} {first['msg']}")
+            continue
         except (TypeError, ValueError) as exc:
             await dead_letter(dlq, event, f"undecodable: {exc}")
-        else:
-            yield event, value
             continue
-        if acks is not None:
-            acks.done(event)
+        yield event, value
 
 
 def run_worker(app: faust.App, settings: Settings, service: str) -> None:

@@ -18,10 +18,7 @@ class TopicSpec:
 ARTICLES = TopicSpec("wirewatch.articles", 4, records.Article)
 TAGGED = TopicSpec("wirewatch.tagged", 4, records.TaggedArticle)
 STORY_UPDATES = TopicSpec("wirewatch.story-updates", 4, records.StoryUpdate)
-ALERTS = TopicSpec("wirewatch.alerts", 4, records.Alert)  # digest alerts, to their windows
-# Every alert raised, real-time and digest, for observers (the dashboard); delivery does
-# not read it (real-time alerts are attempted straight from matching).
-ALERTS_RAISED = TopicSpec("wirewatch.alerts-raised", 4, records.Alert)
+ALERTS = TopicSpec("wirewatch.alerts", 4, records.Alert)
 DEAD_LETTERS = TopicSpec("wirewatch.dead-letters", 1, records.DeadLetter)
 # Alerting's own: API-managed subscriptions (compacted; every worker reads all of it),
 # alerts waiting for a retry and clock ticks (both co-partitioned with ALERTS).
@@ -34,7 +31,6 @@ ALL = (
     TAGGED,
     STORY_UPDATES,
     ALERTS,
-    ALERTS_RAISED,
     DEAD_LETTERS,
     SUBSCRIPTIONS,
     ALERTS_RETRY,

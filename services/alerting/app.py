@@ -1,11 +1,8 @@
 """The alerting shell, wiring only:
 
-    story-updates ─► match ─► first attempt ─► channel          (real-time subscriptions)
-                        │            └─ failed: alerts-retry
-                        ├─► alerts (key: subscription) ─► deliver ─► digests table
-                        │                                         (digest subscriptions)
-                        └─► alerts-raised (every alert; read by the dashboard, not here)
-    alerts-retry ─┐
+    story-updates ─► match ─► alerts (key: subscription) ─► deliver ─► channel
+                                                     │ (digest mode: digests table)
+    alerts-retry ─┐                                  └─ failed: alerts-retry
     ticks ────────┴─► schedule (pending table) ─► due attempts ─► channel | dead letters
 
 What matches is ``store.SubscriptionStore`` (file + the compacted subscriptions topic,
@@ -13,15 +10,6 @@ read by ``sublog``); whether to alert is ``policy.decide``; one attempt and what
 is ``delivery.attempt``; digests are ``digest``; the HTTP API is ``api``. Nothing sleeps
 inside an agent: failed attempts are scheduled on the retry topic, kept in a changelogged
 table and attempted on a tick when due, so a restart loses none.
-
-A real-time alert is attempted straight from ``match``, not through a topic: the story
-update it came from is settled only once every alert it raised was delivered, scheduled
-for a retry or dead-lettered. Then, in offset order (``shared.acks``), what matching
-decided for it is saved (``ledger``) and it is acknowledged (its offset may be
-committed). A crash before that replays the update, and ``policy.decide`` raises the
-same alerts again under the same ids. Digest alerts still go through the alerts topic,
-keyed by subscription, because the digests table must see each subscription on one
-partition.
 """
 
 from __future__ import annotations
@@ -37,20 +25,18 @@ import structlog
 
 from services.alerting import channels, delivery, digest, metrics, policy
 from services.alerting.api import MAX_BODY, ROUTES, ApiRequest, Route, SubscriptionsApi
-from services.alerting.ledger import Ledger, Writes
 from services.alerting.openapi import document
 from services.alerting.store import SubscriptionStore
 from services.alerting.sublog import SubscriptionLog
 from services.alerting.subscriptions import Subscription, load_file
 from shared import topics
-from shared.acks import OrderedAcks, Settle
 from shared.metrics import DEAD_LETTERS
 from shared.records import Alert, DeadLetter, Digest, RetryEnvelope, StoryUpdate, Tick
 from shared.settings import Settings
 from shared.streaming import dead_letter, decoded, make_app, topic
 
 log = structlog.get_logger(__name__)
-UPDATES_IN_FLIGHT = 64  # story updates whose first attempts run at once (then: backpressure)
+DELIVERY_CONCURRENCY = 8
 CONCURRENCY = 16  # due attempts in flight per tick
 
 
@@ -70,7 +56,6 @@ def build(settings: Settings) -> faust.App:
     )
     story_updates = topic(app, topics.STORY_UPDATES)
     alerts = topic(app, topics.ALERTS)
-    raised_topic = topic(app, topics.ALERTS_RAISED)
     retries = topic(app, topics.ALERTS_RETRY)
     ticks = topic(app, topics.ALERTING_TICKS)
     scheduled = app.topic(
@@ -138,131 +123,60 @@ def build(settings: Settings) -> faust.App:
             return None
         return sub
 
-    # --- matching, and the first attempt of real-time alerts -----------------------------------
-
-    def digested(sub_id: str) -> bool:
-        sub = store.get(sub_id)
-        return bool(sub and sub.mode == "digest" and sub.digest_minutes)
-
-    async def first_attempts(
-        event: faust.EventT, raised: list[Alert], settle: Settle, client: aiohttp.ClientSession
-    ) -> None:
-        """Attempt every real-time alert of one update, then settle and acknowledge it.
-
-        Done only when every alert was delivered, scheduled for a retry or dead-lettered:
-        a cancelled (shutdown) or failed settling leaves the update open, so its offset is
-        not committed, its "already alerted" records are not saved, and it is read again
-        with the same alerts raised under the same ids."""
-        try:
-            results = await asyncio.gather(
-                *(first_attempt(event, alert, client) for alert in raised),
-                return_exceptions=True,
-            )
-            for alert, result in zip(raised, results, strict=True):
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-                if isinstance(result, Exception):
-                    await dead(
-                        event, alert, f"delivery failed: {result!r}", "final", topics.ALERTS.name
-                    )
-            acks.done(event, settle)
-        except Exception:  # could not even dead-letter: keep the update to be read again
-            log.exception("alerts_unsettled", alerts=[alert.id for alert in raised])
-        finally:
-            in_flight.release()
-
-    in_flight = asyncio.Semaphore(UPDATES_IN_FLIGHT)
-    acks = OrderedAcks()  # attempts finish out of order; offsets are committed in order
-    attempting: set[asyncio.Task[None]] = set()
-    ledger = Ledger(sent)  # decisions are saved when their update is settled
-
-    @app.on_partitions_revoked.connect
-    def forget_revoked(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-        revoked: set[Any] = args[0]  # Faust sends (app, revoked partitions)
-        ours = {tp for tp in revoked if tp.topic == topics.STORY_UPDATES.name}
-        acks.forget(ours)
-        ledger.forget(tp.partition for tp in ours)
+    # --- matching ---------------------------------------------------------------------------
 
     @app.agent(story_updates)
     async def match(stream: faust.StreamT) -> None:
         await sublog.ready.wait()  # match against every subscription, not a partial set
-        async with channels.session() as client:
-            async for event, update in decoded(
-                stream.noack(),  # type: ignore[attr-defined]  # faust.Stream has it, StreamT not
-                StoryUpdate,
-                dlq,
-                acks,
-            ):
-                metrics.UPDATES_SEEN.inc()
-                metrics.ARTICLES_SEEN.labels(lang=update.article.article.lang).inc()
-                partition = event.message.partition
-                try:
-                    raised: list[Alert] = []
-                    writes: Writes = []
-                    for sub in store.index.match(update):
-                        key = f"{sub.id}|{update.story.id}"
-                        stored = ledger.get(key)
-                        last = policy.Sent.from_dict(stored) if stored else None
-                        kind = policy.decide(sub, update.story, last)
-                        if kind is None:
-                            continue
-                        raised.append(policy.build_alert(sub, update, kind, now()))
-                        after = policy.remember(last, update.story, kind)
-                        if after is not last:
-                            ledger.record(writes, key, partition, after.to_dict())
-                except Exception as exc:
-                    ledger.discard(writes)
-                    await dead_letter(dlq, event, f"matching failed: {exc!r}")
-                    acks.done(event)
-                    continue
-                settle = ledger.settler(writes)
-                realtime = []
-                for alert in raised:
-                    metrics.ALERTS.labels(
-                        channel=channel_of(alert.subscription), outcome="raised"
-                    ).inc()
-                    sub_key, value = alert.subscription.encode(), alert.dumps()
-                    await raised_topic.send(key=sub_key, value=value)  # for observers
-                    if digested(alert.subscription):
-                        await alerts.send(key=sub_key, value=value)
-                    else:
-                        realtime.append(alert)
-                if not realtime:
-                    acks.done(event, settle)
-                    continue
-                await in_flight.acquire()
-                task = asyncio.create_task(first_attempts(event, realtime, settle, client))
-                attempting.add(task)
-                task.add_done_callback(attempting.discard)
+        async for event, update in decoded(stream, StoryUpdate, dlq):
+            metrics.UPDATES_SEEN.inc()
+            metrics.ARTICLES_SEEN.labels(lang=update.article.article.lang).inc()
+            try:
+                raised = []
+                for sub in store.index.match(update):
+                    key = f"{sub.id}|{update.story.id}"
+                    stored = sent.get(key)
+                    last = policy.Sent.from_dict(stored) if stored else None
+                    kind = policy.decide(sub, update.story, last)
+                    if kind is None:
+                        continue
+                    raised.append(policy.build_alert(sub, update, kind, now()))
+                    after = policy.remember(last, update.story, kind)
+                    if after is not last:
+                        sent[key] = after.to_dict()
+            except Exception as exc:
+                await dead_letter(dlq, event, f"matching failed: {exc!r}")
+                continue
+            for alert in raised:
+                metrics.ALERTS.labels(
+                    channel=channel_of(alert.subscription), outcome="raised"
+                ).inc()
+                await alerts.send(key=alert.subscription.encode(), value=alert.dumps())
 
-    # --- digest alerts (and any alert on the alerts topic) ---------------------------------
+    # --- first attempt (or into the digest) -----------------------------------------------------
 
     async def schedule(envelope: RetryEnvelope) -> None:
         await retries.send(key=envelope.alert.subscription.encode(), value=envelope.dumps())
 
-    @app.agent(alerts)
+    # Several deliveries in flight: one slow receiver must not hold up the others, and
+    # webhooks are the slowest step (make bench: ~180/s one at a time). Order between
+    # alerts is not promised (Standard Webhooks receivers order by timestamp/id).
+    @app.agent(alerts, concurrency=DELIVERY_CONCURRENCY)
     async def deliver(stream: faust.StreamT) -> None:
         async with channels.session() as client:
             async for event, alert in decoded(stream, Alert, dlq):
                 try:
-                    await first_attempt(event, alert, client, topic_path=True)
+                    await first_attempt(event, alert, client)
                 except Exception as exc:
                     await dead_letter(dlq, event, f"delivery failed: {exc!r}", whole=True)
 
     async def first_attempt(
-        event: faust.EventT,
-        alert: Alert,
-        client: aiohttp.ClientSession,
-        *,
-        topic_path: bool = False,
+        event: faust.EventT, alert: Alert, client: aiohttp.ClientSession
     ) -> None:
         sub = deliverable(alert.subscription)
         if sub is None:
             return
         if sub.mode == "digest" and sub.digest_minutes:
-            if not topic_path:  # became a digest subscription since it was matched
-                await alerts.send(key=alert.subscription.encode(), value=alert.dumps())
-                return
             state, closed = digest.add(
                 digests.get(sub.id),
                 alert,

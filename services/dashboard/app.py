@@ -38,7 +38,7 @@ def hours_param(raw: str | None, default: float = 6.0) -> float:
 def build(settings: Settings) -> faust.App:
     app = make_app("dashboard", settings, settings.dashboard_port)
     story_updates = topic(app, topics.STORY_UPDATES)
-    alerts = topic(app, topics.ALERTS_RAISED)
+    alerts = topic(app, topics.ALERTS)
     dlq = topic(app, topics.DEAD_LETTERS)
     board = Dashboard(
         stories=StoryBoard(dormant_after=timedelta(seconds=settings.story_dormant_after_s))
