@@ -622,9 +622,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             lat = {"error": f"{type(exc).__name__}: {exc}"}
         (workdir / "latency.json").write_text(json.dumps(lat, indent=1, default=str))
     lower = []  # the same latency run at lower rates: where the goal holds on this machine
-    for rate in (float(r) for r in args.lower_rates.split(",") if r.strip()):
-        if args.latency_seconds <= 0:
-            break
+    rates = [float(r) for r in args.lower_rates.split(",") if r.strip()]
+    for rate in rates if args.latency_seconds > 0 else []:
         try:
             lower.append(
                 await latency_run(workdir, path, rate, args.latency_seconds, args.subscriptions)

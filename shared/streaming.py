@@ -92,9 +92,9 @@ def _no_skipped_records() -> None:
     drain loop keeps reading while it seeks the partitions to their committed offsets,
     and it then sets its read offsets back to the committed ones although the consumer
     had already read further: the next record arrived beyond a "gap" of records never
-    handed to an agent, and they were committed unprocessed. A restarted alerting worker
-    lost 104-311 of 900 alerts this way in ``make chaos`` (on one partition its read
-    offset went back to 49 while the consumer went on at 185).
+    handed to an agent, and they were committed unprocessed. Seen in ``make chaos`` with
+    real-time alerts attempted in place (since reverted): a restarted alerting worker's
+    read offset went back to 49 on one partition while its consumer went on at 185.
 
     Offsets of the topics Faust acks have no gaps here (no compaction, no transactions),
     so a fetch whose records start past Faust's read offset + 1 is put back: the
