@@ -32,6 +32,7 @@ system-deps:
 
 lint: install
 	$(BIN)/ruff check services shared tests bench
+	$(BIN)/ruff format --check services shared tests bench
 	$(BIN)/mypy services shared
 
 ## make test: install everything, lint, run the whole suite, then the fault injection

@@ -51,17 +51,39 @@ class Corpus:
     """Pseudo-words with Zipf frequencies, and their stems per language."""
 
     def __init__(self, rng: random.Random) -> None:
-        syllables = ["ka", "lo", "mi", "ter", "san", "dor", "vel", "pru", "gan", "tis",
-                     "mor", "bel", "quin", "zar", "fo", "ret", "lun", "pax", "dru", "sol"]
-        self.words = list(dict.fromkeys(
-            "".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(VOCAB * 2)
-        ))[:VOCAB]
+        syllables = [
+            "ka",
+            "lo",
+            "mi",
+            "ter",
+            "san",
+            "dor",
+            "vel",
+            "pru",
+            "gan",
+            "tis",
+            "mor",
+            "bel",
+            "quin",
+            "zar",
+            "fo",
+            "ret",
+            "lun",
+            "pax",
+            "dru",
+            "sol",
+        ]
+        self.words = list(
+            dict.fromkeys(
+                "".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(VOCAB * 2)
+            )
+        )[:VOCAB]
         self.names = [w.capitalize() + "x" for w in self.words[:NAMES]]
         self.word_weights = list(accumulate(1 / (rank + 1) for rank in range(len(self.words))))
-        self.name_weights = list(accumulate(1 / (rank + 1) ** 0.8
-                                            for rank in range(len(self.names))))
-        self.stems = {lang: {w: (terms(w, lang) or [w])[0] for w in self.words}
-                      for lang in LANGS}
+        self.name_weights = list(
+            accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(self.names)))
+        )
+        self.stems = {lang: {w: (terms(w, lang) or [w])[0] for w in self.words} for lang in LANGS}
         for lang in LANGS:  # a long-running worker's stem cache knows its names too
             terms(" ".join(self.names), lang)
         self.rng = rng
@@ -73,21 +95,34 @@ class Corpus:
         return self.rng.choices(self.names, cum_weights=self.name_weights, k=k)
 
 
-def _state(corpus: Corpus, n: int, words: list[str], names: list[str], lang: str,
-           last_seen: datetime) -> dict[str, Any]:
+def _state(
+    corpus: Corpus, n: int, words: list[str], names: list[str], lang: str, last_seen: datetime
+) -> dict[str, Any]:
     stems = corpus.stems[lang]
     size = corpus.rng.randint(1, 6)
     body = {stems[w]: corpus.rng.randint(1, size) for w in words}
     title = {stems[w]: 1 for w in words[:8]}
     name_counts = {name_key(x): corpus.rng.randint(1, size) for x in names}
     return {
-        "id": f"st_bench{n:07d}", "lang": lang, "seq": n + 1,
+        "id": f"st_bench{n:07d}",
+        "lang": lang,
+        "seq": n + 1,
         "first_seen": (last_seen - timedelta(hours=6)).isoformat(),
-        "last_seen": last_seen.isoformat(), "headline": " ".join(words[:8]),
-        "headline_terms": sorted(title), "revision": size, "article_count": size,
-        "title": title, "body": body, "names": name_counts, "entities": {},
-        "sources": ["bench"], "members": [f"b{n}-{i}" for i in range(size)],
-        "term_keys": [], "name_keys": [], "top_terms": [], "links": [],
+        "last_seen": last_seen.isoformat(),
+        "headline": " ".join(words[:8]),
+        "headline_terms": sorted(title),
+        "revision": size,
+        "article_count": size,
+        "title": title,
+        "body": body,
+        "names": name_counts,
+        "entities": {},
+        "sources": ["bench"],
+        "members": [f"b{n}-{i}" for i in range(size)],
+        "term_keys": [],
+        "name_keys": [],
+        "top_terms": [],
+        "links": [],
         "norms": [1.0, 1.0, 1.0],
     }
 
@@ -113,25 +148,39 @@ def _finish(states: list[dict[str, Any]]) -> None:
 
         for s in mine:
             ranked = sorted(s["body"], key=lambda t, s=s: -s["body"][t] * term_w(t))
-            s["term_keys"] = list(dict.fromkeys(
-                ranked[: Limits.term_keys] + sorted(s["title"])[: Limits.title_keys]))
+            s["term_keys"] = list(
+                dict.fromkeys(ranked[: Limits.term_keys] + sorted(s["title"])[: Limits.title_keys])
+            )
             s["name_keys"] = sorted(s["names"], key=lambda t, s=s: -s["names"][t] * name_w(t))[
-                : Limits.name_keys]
+                : Limits.name_keys
+            ]
             s["top_terms"] = ranked[: Limits.top_terms]
-            s["norms"] = [centroid_norm(s["title"], term_w), centroid_norm(s["body"], term_w),
-                          centroid_norm(s["names"], name_w)]
+            s["norms"] = [
+                centroid_norm(s["title"], term_w),
+                centroid_norm(s["body"], term_w),
+                centroid_norm(s["names"], name_w),
+            ]
 
 
-def _article(n: int, lang: str, words: list[str], names: list[str],
-             published: datetime) -> TaggedArticle:
+def _article(
+    n: int, lang: str, words: list[str], names: list[str], published: datetime
+) -> TaggedArticle:
     title = " ".join(words[:8]) + " " + " ".join(names[:2])
     sentences = []
     for i in range(0, len(words), 12):
-        sentences.append(" ".join(words[i:i + 12]) + " " + names[(i // 12) % len(names)] + ".")
+        sentences.append(" ".join(words[i : i + 12]) + " " + names[(i // 12) % len(names)] + ".")
     text = " ".join(sentences) + f" {n % 97},{n % 10} 2025."
-    article = Article(id=f"bench-{n}", url=f"https://example.org/{n}", title=title, text=text,
-                      lang=lang, published=published, fetched=published, source="bench",
-                      feed="bench")
+    article = Article(
+        id=f"bench-{n}",
+        url=f"https://example.org/{n}",
+        title=title,
+        text=text,
+        lang=lang,
+        published=published,
+        fetched=published,
+        source="bench",
+        feed="bench",
+    )
     return TaggedArticle(article=article, mentions=(), watchlist_version="bench")
 
 
@@ -187,15 +236,26 @@ def run_size(size: int, runs: int, seed: int = 1) -> dict[str, Any]:
             wall_rates.append(len(batch) / wall)
             exports.append(export / len(batch) * 1e6)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"live_stories": size, "live_after": len(index), "runs": runs, "batch": BATCH,
-            "articles_per_s": {"median": round(statistics.median(rates)),
-                               "min": round(min(rates)), "max": round(max(rates))},
-            "articles_per_wall_s": {"median": round(statistics.median(wall_rates)),
-                                    "min": round(min(wall_rates)),
-                                    "max": round(max(wall_rates))},
-            "export_us": round(statistics.median(exports), 1),
-            "joined_share": round(joined / sum(len(b) for b in batches), 3),
-            "setup_s": round(fill, 1), "peak_rss_mb": round(peak_mb)}
+    return {
+        "live_stories": size,
+        "live_after": len(index),
+        "runs": runs,
+        "batch": BATCH,
+        "articles_per_s": {
+            "median": round(statistics.median(rates)),
+            "min": round(min(rates)),
+            "max": round(max(rates)),
+        },
+        "articles_per_wall_s": {
+            "median": round(statistics.median(wall_rates)),
+            "min": round(min(wall_rates)),
+            "max": round(max(wall_rates)),
+        },
+        "export_us": round(statistics.median(exports), 1),
+        "joined_share": round(joined / sum(len(b) for b in batches), 3),
+        "setup_s": round(fill, 1),
+        "peak_rss_mb": round(peak_mb),
+    }
 
 
 def main() -> int:
@@ -208,20 +268,27 @@ def main() -> int:
         return 0
     results = []
     for size in SIZES:
-        out = subprocess.run([sys.executable, __file__, "--size", str(size), "--runs",
-                              str(args.runs)], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--size", str(size), "--runs", str(args.runs)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print("| live stories | articles/CPU-s median | min | max | articles/wall-s median "
-          "| joined | export µs/article | peak RSS MB |")
+    print(
+        "| live stories | articles/CPU-s median | min | max | articles/wall-s median "
+        "| joined | export µs/article | peak RSS MB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         a, w = r["articles_per_s"], r["articles_per_wall_s"]
-        print(f"| {r['live_stories']:,} | {a['median']:,} | {a['min']:,} | {a['max']:,} "
-              f"| {w['median']:,} | {r['joined_share']:.0%} | {r['export_us']} "
-              f"| {r['peak_rss_mb']:,} |")
+        print(
+            f"| {r['live_stories']:,} | {a['median']:,} | {a['min']:,} | {a['max']:,} "
+            f"| {w['median']:,} | {r['joined_share']:.0%} | {r['export_us']} "
+            f"| {r['peak_rss_mb']:,} |"
+        )
     ratio = results[-1]["articles_per_s"]["median"] / results[0]["articles_per_s"]["median"]
-    print(json.dumps({"bench": "stories", "results": results,
-                      "ratio_100k_vs_1k": round(ratio, 3)}))
+    print(json.dumps({"bench": "stories", "results": results, "ratio_100k_vs_1k": round(ratio, 3)}))
     return 0
 
 

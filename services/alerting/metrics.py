@@ -14,8 +14,7 @@ ARTICLES_SEEN = Counter(
 )
 ALERTS = Counter(
     "wirewatch_alerts_total",
-    "Alerts by channel and outcome (raised, digested, delivered, failed, dead_lettered, "
-    "dropped).",
+    "Alerts by channel and outcome (raised, digested, delivered, failed, dead_lettered, dropped).",
     ["channel", "outcome"],
 )
 ATTEMPTS = Counter(
@@ -44,9 +43,7 @@ DEAD_LETTERED = Counter(
     "Alerts sent whole to the dead-letter topic, by channel and reason (final, exhausted).",
     ["channel", "reason"],
 )
-DIGESTS = Counter(
-    "wirewatch_digests_total", "Digest messages closed (and scheduled for delivery)."
-)
+DIGESTS = Counter("wirewatch_digests_total", "Digest messages closed (and scheduled for delivery).")
 API_REQUESTS = Counter(
     "wirewatch_api_requests_total",
     "Subscriptions API requests by operation and status code.",

@@ -23,8 +23,17 @@ from shared.records import Article, Mention, TaggedArticle
 
 __all__ = ["ArchiveError", "Entry", "read"]
 
-_LANGS = {"eng": "en", "deu": "de", "ger": "de", "spa": "es", "fra": "fr", "fre": "fr",
-          "ita": "it", "nld": "nl", "por": "pt"}
+_LANGS = {
+    "eng": "en",
+    "deu": "de",
+    "ger": "de",
+    "spa": "es",
+    "fra": "fr",
+    "fre": "fr",
+    "ita": "it",
+    "nld": "nl",
+    "por": "pt",
+}
 
 
 class ArchiveError(ValueError):
@@ -71,9 +80,17 @@ def _entry(n: int, record: Any) -> Entry:
         raise ArchiveError(f"record {n}: missing or bad field {exc}") from exc
     lang = _LANGS.get(lang, lang[:2])
     source = str(record.get("source") or "archive")
-    article = Article(id=article_id, url=f"urn:archive:{article_id}", title=title, text=text,
-                      lang=lang, published=published, fetched=published, source=source,
-                      feed="archive")
+    article = Article(
+        id=article_id,
+        url=f"urn:archive:{article_id}",
+        title=title,
+        text=text,
+        lang=lang,
+        published=published,
+        fetched=published,
+        source=source,
+        feed="archive",
+    )
     mentions = tuple(_mentions(record))
     gold = record.get("story", record.get("cluster"))
     event = record.get("event")
@@ -88,8 +105,15 @@ def _mentions(record: dict[str, Any]) -> Iterator[Mention]:
     for mention in record.get("mentions") or ():
         yield Mention.model_validate(mention)
     for entity in record.get("entities") or ():
-        yield Mention(entity=str(entity), alias=str(entity), text=str(entity), field="text",
-                      start=0, end=0, snippet="")
+        yield Mention(
+            entity=str(entity),
+            alias=str(entity),
+            text=str(entity),
+            field="text",
+            start=0,
+            end=0,
+            snippet="",
+        )
 
 
 def _date(raw: str) -> datetime:

@@ -23,16 +23,32 @@ def _parser() -> argparse.ArgumentParser:
         "language with pairwise and B-cubed precision/recall/F1 against the gold "
         "'story' (or 'cluster') labels, and one for cross-lingual links ('event').",
     )
-    parser.add_argument("archive", nargs="?", default="-",
-                        help="JSONL or JSON-list file; '-' or absent reads stdin")
-    parser.add_argument("--threshold", type=float, default=0.35,
-                        help="minimum article-story similarity to join (default 0.35)")
-    parser.add_argument("--dormant-hours", type=float, default=72.0,
-                        help="a story without articles for this long is closed (default 72)")
-    parser.add_argument("--link-threshold", type=float, default=0.7,
-                        help="minimum cross-lingual similarity to link stories (default 0.7)")
-    parser.add_argument("--evaluate", action="store_true",
-                        help="print scores against the gold labels instead of assignments")
+    parser.add_argument(
+        "archive", nargs="?", default="-", help="JSONL or JSON-list file; '-' or absent reads stdin"
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.35,
+        help="minimum article-story similarity to join (default 0.35)",
+    )
+    parser.add_argument(
+        "--dormant-hours",
+        type=float,
+        default=72.0,
+        help="a story without articles for this long is closed (default 72)",
+    )
+    parser.add_argument(
+        "--link-threshold",
+        type=float,
+        default=0.7,
+        help="minimum cross-lingual similarity to link stories (default 0.7)",
+    )
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="print scores against the gold labels instead of assignments",
+    )
     return parser
 
 

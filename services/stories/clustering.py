@@ -89,11 +89,13 @@ class StoryIndex:
         self._prepare(now)
         features = extract(article)
         vocab = self._vocabulary(features.lang)
-        body = _selected(features.body_terms, vocab.term_weights(features.body_terms),
-                         Limits.article_terms)
+        body = _selected(
+            features.body_terms, vocab.term_weights(features.body_terms), Limits.article_terms
+        )
         title = vocab.term_weights(features.title_terms)
-        names = _selected(features.names, self._name_weights(vocab, features.names),
-                          Limits.article_names)
+        names = _selected(
+            features.names, self._name_weights(vocab, features.names), Limits.article_names
+        )
 
         story, score = self._best(features, vocab, title, body, names)
         is_new = story is None or score < self.threshold
@@ -156,8 +158,12 @@ class StoryIndex:
     # -- candidates and scores ------------------------------------------------------
 
     def _best(
-        self, features: ArticleFeatures, vocab: Vocabulary,
-        title: Mapping[str, float], body: Mapping[str, float], names: Mapping[str, float],
+        self,
+        features: ArticleFeatures,
+        vocab: Vocabulary,
+        title: Mapping[str, float],
+        body: Mapping[str, float],
+        names: Mapping[str, float],
     ) -> tuple[Story | None, float]:
         query = dict(islice(body.items(), Limits.query_terms))
         query.update(title)
@@ -202,8 +208,12 @@ class StoryIndex:
     # -- story updates ----------------------------------------------------------------
 
     def _add(
-        self, story: Story, features: ArticleFeatures, vocab: Vocabulary,
-        body: Mapping[str, float], names: Mapping[str, float],
+        self,
+        story: Story,
+        features: ArticleFeatures,
+        vocab: Vocabulary,
+        body: Mapping[str, float],
+        names: Mapping[str, float],
     ) -> None:
         self._seq += 1
         story.seq = self._seq
@@ -235,8 +245,12 @@ class StoryIndex:
         title_w = {t: body_w.get(t) or log(n_docs / (1 + df(t, 0))) + 1.0 for t in story.title}
         _prune(story.title, title_w, Limits.title_cap, Limits.title_keep)
         if len(story.entities) > Limits.entities_cap:
-            _prune(story.entities, dict.fromkeys(story.entities, 1.0), Limits.entities_cap,
-                   Limits.entities_cap)
+            _prune(
+                story.entities,
+                dict.fromkeys(story.entities, 1.0),
+                Limits.entities_cap,
+                Limits.entities_cap,
+            )
 
         story.norms = (
             _norm(story.title, title_w),
@@ -246,9 +260,9 @@ class StoryIndex:
         self._update_headline(story, features, vocab)
         ranked_body = _ranked(story.body, body_w, Limits.term_keys)
         story.top_terms = tuple(ranked_body[: Limits.top_terms])
-        term_keys = tuple(dict.fromkeys(
-            ranked_body + _ranked(story.title, title_w, Limits.title_keys)
-        ))
+        term_keys = tuple(
+            dict.fromkeys(ranked_body + _ranked(story.title, title_w, Limits.title_keys))
+        )
         name_keys = tuple(_ranked(story.names, names_w, Limits.name_keys))
         old_terms, old_names = story.term_keys, story.name_keys
         if old_terms != term_keys:
@@ -261,16 +275,14 @@ class StoryIndex:
         if moved:
             heapq.heappush(self._expiry, (story.last_seen, story.id))
 
-    def _update_headline(
-        self, story: Story, features: ArticleFeatures, vocab: Vocabulary
-    ) -> None:
+    def _update_headline(self, story: Story, features: ArticleFeatures, vocab: Vocabulary) -> None:
         """Keep the headline whose title is closest to the title centroid."""
         if story.revision == 1:
             return
         candidate = tuple(sorted(features.title_terms))
 
         def closeness(terms: tuple[str, ...]) -> float:
-            sq = {t: w ** 2 for t, w in vocab.term_weights(terms).items()}
+            sq = {t: w**2 for t, w in vocab.term_weights(terms).items()}
             return cosine(sq, math.sqrt(sum(sq.values())), story.title, story.norms[0])
 
         if closeness(candidate) > closeness(story.headline_terms):
@@ -298,17 +310,21 @@ class StoryIndex:
             shared = self._neutral(story, own_vocab, other_vocab)
             if not shared:
                 continue
-            query = [(name, w) for w, name in
-                     sorted([(w, name) for name, w in shared.items()], reverse=True)[
-                         : Limits.name_keys]]
+            query = [
+                (name, w)
+                for w, name in sorted([(w, name) for name, w in shared.items()], reverse=True)[
+                    : Limits.name_keys
+                ]
+            ]
             scores = other_vocab.name_postings.score(query, Limits.scan, Limits.budget // 2)
             shared_sq = sum(w * w for w in shared.values())
             for other_id, _ in _top(scores, Limits.link_candidates):
                 other = self._stories[other_id]
                 if other_id in story.links or len(other.links) >= Limits.links:
                     continue
-                score = self._shared_score(story, other, wa=shared, wa_sq=shared_sq,
-                                           va=own_vocab, vb=other_vocab)
+                score = self._shared_score(
+                    story, other, wa=shared, wa_sq=shared_sq, va=own_vocab, vb=other_vocab
+                )
                 if score >= self.link_threshold:
                     story.links.append(other_id)
                     other.links.append(story.id)
@@ -317,8 +333,7 @@ class StoryIndex:
         """Cosine of two stories over the names seen in both languages, time-decayed."""
         va, vb = self._vocab[a.lang], self._vocab[b.lang]
         wa = self._neutral(a, va, vb)
-        return self._shared_score(a, b, wa=wa, wa_sq=sum(w * w for w in wa.values()),
-                                  va=va, vb=vb)
+        return self._shared_score(a, b, wa=wa, wa_sq=sum(w * w for w in wa.values()), va=va, vb=vb)
 
     @staticmethod
     def _neutral(story: Story, own: Vocabulary, other: Vocabulary) -> dict[str, float]:
@@ -326,12 +341,21 @@ class StoryIndex:
         other_names = other.names
         n_docs = 1 + own.docs + other.docs
         own_df, other_df = own.names.get, other_names.get
-        return {name: count * (log(n_docs / (1 + own_df(name, 0) + other_df(name, 0))) + 1.0)
-                for name, count in story.names.items() if name in other_names}
+        return {
+            name: count * (log(n_docs / (1 + own_df(name, 0) + other_df(name, 0))) + 1.0)
+            for name, count in story.names.items()
+            if name in other_names
+        }
 
     def _shared_score(
-        self, a: Story, b: Story, *, wa: Mapping[str, float], wa_sq: float,
-        va: Vocabulary, vb: Vocabulary,
+        self,
+        a: Story,
+        b: Story,
+        *,
+        wa: Mapping[str, float],
+        wa_sq: float,
+        va: Vocabulary,
+        vb: Vocabulary,
     ) -> float:
         """``_link_score`` of ``a`` and ``b``, given ``a``'s neutral weights ``wa``."""
         wb = self._neutral(b, vb, va)
@@ -400,12 +424,12 @@ class StoryIndex:
 _score = itemgetter(1)  # candidates: best first, ties in posting order (deterministic)
 
 
-def _selected(
-    counts: Mapping[str, int], weights: Mapping[str, float], k: int
-) -> dict[str, float]:
+def _selected(counts: Mapping[str, int], weights: Mapping[str, float], k: int) -> dict[str, float]:
     """IDF of the ``k`` features with the highest TF-IDF (sublinear TF), heaviest first."""
-    ranked = sorted([((1.0 if n == 1 else 1.0 + log(n)) * weights[key], key)
-                     for key, n in counts.items()], reverse=True)
+    ranked = sorted(
+        [((1.0 if n == 1 else 1.0 + log(n)) * weights[key], key) for key, n in counts.items()],
+        reverse=True,
+    )
     return {key: weights[key] for _, key in ranked[:k]}
 
 

@@ -78,8 +78,11 @@ def link_scores(
         story_events.setdefault(story, Counter())[event] += 1
         story_lang[story] = lang
         event_langs.setdefault(event, Counter())[lang] += 1
-    pairs = {tuple(sorted((a, b), key=str)) for a, b in links
-             if a in story_lang and b in story_lang and story_lang[a] != story_lang[b]}
+    pairs = {
+        tuple(sorted((a, b), key=str))
+        for a, b in links
+        if a in story_lang and b in story_lang and story_lang[a] != story_lang[b]
+    }
     predicted = true = 0
     for a, b in pairs:
         ea, eb = story_events[a], story_events[b]

@@ -57,6 +57,5 @@ def report(entries: Sequence[Entry], result: Replay) -> dict[str, Any]:
         if entry.event is not None
     ]
     if events:
-        out["links"] = {"pairs": len(result.links),
-                        **link_scores(events, result.links).as_dict()}
+        out["links"] = {"pairs": len(result.links), **link_scores(events, result.links).as_dict()}
     return out

@@ -42,8 +42,10 @@ def centroid_norm(centroid: Mapping[str, int], weight: Callable[[str], float]) -
 
 
 def cosine(
-    article_sq: Mapping[str, float], article_norm: float,
-    centroid: Mapping[str, int], centroid_norm: float,
+    article_sq: Mapping[str, float],
+    article_norm: float,
+    centroid: Mapping[str, int],
+    centroid_norm: float,
 ) -> float:
     """Cosine of an article (``article_sq``: squared IDF per feature) and a centroid.
 
@@ -61,8 +63,9 @@ def cosine(
     return dot / (article_norm * centroid_norm)
 
 
-def decay(published: datetime, first_seen: datetime, last_seen: datetime,
-          half_life: timedelta) -> float:
+def decay(
+    published: datetime, first_seen: datetime, last_seen: datetime, half_life: timedelta
+) -> float:
     """1 inside the story's time span, halving every ``half_life`` outside it."""
     if published > last_seen:
         gap = published - last_seen

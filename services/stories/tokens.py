@@ -30,8 +30,9 @@ def _char_class(codes: Iterable[int]) -> str:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "")
-                   for a, b in ranges)
+    return "".join(
+        re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges
+    )
 
 
 # Faster equivalents of the patterns above. For texts without characters beyond the
@@ -85,8 +86,16 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     "de": frozenset(_DE.split()),
 }
 _ALL_STOP = frozenset().union(*STOP_WORDS.values())
-_STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish",
-             "it": "italian", "nl": "dutch", "pt": "portuguese", "sv": "swedish"}
+_STEMMERS = {
+    "en": "english",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "nl": "dutch",
+    "pt": "portuguese",
+    "sv": "swedish",
+}
 
 
 @lru_cache(maxsize=16)

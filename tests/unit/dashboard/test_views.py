@@ -29,8 +29,13 @@ NOW = datetime(2026, 11, 25, 12, 2, 30, tzinfo=UTC)
 
 def mention(entity: str, start: int = 0) -> Mention:
     return Mention(
-        entity=entity, alias=entity, text=entity, field="text", start=start,
-        end=start + len(entity), snippet=entity,
+        entity=entity,
+        alias=entity,
+        text=entity,
+        field="text",
+        start=start,
+        end=start + len(entity),
+        snippet=entity,
     )
 
 
@@ -49,9 +54,15 @@ def update(
     headline: str = "Musk vs. Altman",
 ) -> StoryUpdate:
     article = Article(
-        id=article_id, url=f"https://example.org/{article_id}", title=headline, text="…",
-        lang=article_lang or lang, published=fetched - timedelta(hours=1), fetched=fetched,
-        source="example", feed="test",
+        id=article_id,
+        url=f"https://example.org/{article_id}",
+        title=headline,
+        text="…",
+        lang=article_lang or lang,
+        published=fetched - timedelta(hours=1),
+        fetched=fetched,
+        source="example",
+        feed="test",
     )
     tagged = TaggedArticle(
         article=article,
@@ -59,20 +70,38 @@ def update(
         watchlist_version="t",
     )
     story = StorySummary(
-        id=story_id, lang=lang, headline=headline, revision=revision, article_count=size,
-        source_count=1, first_seen=last_seen - timedelta(minutes=size), last_seen=last_seen,
-        entities=entities, terms=("roadster",), members=(article_id,),
+        id=story_id,
+        lang=lang,
+        headline=headline,
+        revision=revision,
+        article_count=size,
+        source_count=1,
+        first_seen=last_seen - timedelta(minutes=size),
+        last_seen=last_seen,
+        entities=entities,
+        terms=("roadster",),
+        members=(article_id,),
     )
     return StoryUpdate(story=story, article=tagged, is_new=revision == 1)
 
 
 def alert(ident: str, created: datetime = NOW, kind: str = "new") -> Alert:
     return Alert(
-        id=ident, subscription="musk-and-altman", kind=kind, story_id="st_1",
-        story_headline="Musk vs. Altman", story_revision=1, story_size=1, article_id="a1",
-        article_title="Musk vs. Altman", article_url="https://example.org/a1",
-        published=created, fetched=created, entities=("elon_musk", "sam_altman"),
-        mentions=(mention("elon_musk"),), created=created,
+        id=ident,
+        subscription="musk-and-altman",
+        kind=kind,
+        story_id="st_1",
+        story_headline="Musk vs. Altman",
+        story_revision=1,
+        story_size=1,
+        article_id="a1",
+        article_title="Musk vs. Altman",
+        article_url="https://example.org/a1",
+        published=created,
+        fetched=created,
+        entities=("elon_musk", "sam_altman"),
+        mentions=(mention("elon_musk"),),
+        created=created,
     )
 
 
@@ -80,8 +109,15 @@ class TestStoryBoard:
     def test_newest_revision_wins_and_languages_accumulate(self) -> None:
         board = StoryBoard()
         board.apply(update(revision=1, size=1, lang="de"))
-        board.apply(update(article_id="a2", revision=2, size=2, article_lang="en",
-                           entities=("elon_musk", "sam_altman", "openai")))
+        board.apply(
+            update(
+                article_id="a2",
+                revision=2,
+                size=2,
+                article_lang="en",
+                entities=("elon_musk", "sam_altman", "openai"),
+            )
+        )
         [story] = board.latest()
         assert (story.revision, story.size) == (2, 2)
         assert story.languages == ("de", "en")
@@ -90,8 +126,9 @@ class TestStoryBoard:
     def test_a_late_older_revision_does_not_roll_the_story_back(self) -> None:
         board = StoryBoard()
         board.apply(update(revision=3, size=3, headline="new headline"))
-        board.apply(update(article_id="a0", revision=1, size=1, headline="old headline",
-                           article_lang="fr"))
+        board.apply(
+            update(article_id="a0", revision=1, size=1, headline="old headline", article_lang="fr")
+        )
         [story] = board.latest()
         assert (story.revision, story.size, story.headline) == (3, 3, "new headline")
         assert "fr" in story.languages
@@ -158,9 +195,7 @@ class TestMentionTimeline:
         assert data["bucket_seconds"] == 300
         assert len(data["buckets"]) == 72
         assert data["buckets"][-1] == "2026-11-25T12:00:00Z"
-        assert data["series"] == [
-            {"entity": "openai", "counts": [0] * 71 + [3], "total": 3}
-        ]
+        assert data["series"] == [{"entity": "openai", "counts": [0] * 71 + [3], "total": 3}]
 
     def test_old_buckets_are_dropped_and_out_of_range_ones_ignored(self) -> None:
         tl = MentionTimeline(keep=timedelta(hours=1))

@@ -14,18 +14,34 @@ T0 = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
 
 
 def tagged(
-    article_id: str, lang: str, title: str, text: str, published: datetime,
-    source: str = "wire", entities: tuple[str, ...] = (),
+    article_id: str,
+    lang: str,
+    title: str,
+    text: str,
+    published: datetime,
+    source: str = "wire",
+    entities: tuple[str, ...] = (),
 ) -> TaggedArticle:
-    article = Article(id=article_id, url=f"https://example.org/{article_id}", title=title,
-                      text=text, lang=lang, published=published, fetched=published,
-                      source=source, feed="test")
-    mentions = tuple(Mention(entity=e, alias=e, text=e, field="text", start=0, end=0,
-                             snippet="") for e in entities)
+    article = Article(
+        id=article_id,
+        url=f"https://example.org/{article_id}",
+        title=title,
+        text=text,
+        lang=lang,
+        published=published,
+        fetched=published,
+        source=source,
+        feed="test",
+    )
+    mentions = tuple(
+        Mention(entity=e, alias=e, text=e, field="text", start=0, end=0, snippet="")
+        for e in entities
+    )
     return TaggedArticle(article=article, mentions=mentions, watchlist_version="t")
 
 
 def seed_article(published: datetime = T0) -> TaggedArticle:
     lines = SEED.read_text(encoding="utf-8").splitlines()
-    return tagged("seed-de", "de", lines[2].strip(), "\n".join(lines[3:]), published,
-                  source="businesspunk")
+    return tagged(
+        "seed-de", "de", lines[2].strip(), "\n".join(lines[3:]), published, source="businesspunk"
+    )

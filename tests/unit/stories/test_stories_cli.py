@@ -13,15 +13,31 @@ from services.stories.cli import cluster_main
 from .builders import DEVSTREAM
 
 ARTICLES = [
-    {"id": "1", "date": "2014-10-21 09:00:00", "lang": "eng", "cluster": "c1",
-     "title": "Fed holds interest rates steady",
-     "text": "The Federal Reserve kept its rate unchanged. Jerome Powell spoke in Washington."},
-    {"id": "2", "date": "2014-10-21 10:00:00", "lang": "eng", "cluster": "c1",
-     "title": "Powell: Fed holds rates, watches inflation",
-     "text": "Jerome Powell said the Federal Reserve kept its rate unchanged in Washington."},
-    {"id": "3", "date": "2014-10-21 11:00:00", "lang": "deu", "cluster": "c2",
-     "title": "Hochwasser in Valencia", "text": "In Valencia mussten 4.000 Menschen ihre "
-     "Häuser verlassen. Der Flughafen Valencia wurde geschlossen."},
+    {
+        "id": "1",
+        "date": "2014-10-21 09:00:00",
+        "lang": "eng",
+        "cluster": "c1",
+        "title": "Fed holds interest rates steady",
+        "text": "The Federal Reserve kept its rate unchanged. Jerome Powell spoke in Washington.",
+    },
+    {
+        "id": "2",
+        "date": "2014-10-21 10:00:00",
+        "lang": "eng",
+        "cluster": "c1",
+        "title": "Powell: Fed holds rates, watches inflation",
+        "text": "Jerome Powell said the Federal Reserve kept its rate unchanged in Washington.",
+    },
+    {
+        "id": "3",
+        "date": "2014-10-21 11:00:00",
+        "lang": "deu",
+        "cluster": "c2",
+        "title": "Hochwasser in Valencia",
+        "text": "In Valencia mussten 4.000 Menschen ihre "
+        "Häuser verlassen. Der Flughafen Valencia wurde geschlossen.",
+    },
 ]
 
 

@@ -14,27 +14,35 @@ from services.stories.replay import replay
 
 from .builders import T0, seed_article, tagged
 
-FED = ("Fed holds interest rates steady as inflation lingers",
-       "The Federal Reserve kept its benchmark rate unchanged on Wednesday. Jerome Powell "
-       "said the committee would keep watching the labour market. Markets had expected "
-       "the decision.")
-FED_2 = ("Powell: Fed in no hurry to cut interest rates",
-         "Jerome Powell said the Federal Reserve was in no hurry to lower its benchmark "
-         "rate. Inflation remains above the target, Powell told reporters in Washington.")
-FLOOD = ("Floods force thousands from homes in Valencia",
-         "Heavy rain flooded large parts of Valencia overnight. Emergency services "
-         "evacuated 4,000 residents and closed the airport.")
+FED = (
+    "Fed holds interest rates steady as inflation lingers",
+    "The Federal Reserve kept its benchmark rate unchanged on Wednesday. Jerome Powell "
+    "said the committee would keep watching the labour market. Markets had expected "
+    "the decision.",
+)
+FED_2 = (
+    "Powell: Fed in no hurry to cut interest rates",
+    "Jerome Powell said the Federal Reserve was in no hurry to lower its benchmark "
+    "rate. Inflation remains above the target, Powell told reporters in Washington.",
+)
+FLOOD = (
+    "Floods force thousands from homes in Valencia",
+    "Heavy rain flooded large parts of Valencia overnight. Emergency services "
+    "evacuated 4,000 residents and closed the airport.",
+)
 ROADSTER_EN = (
     "Musk and Altman trade barbs over cancelled Tesla Roadster reservation",
     "Sam Altman posted screenshots of his attempt to recover a 39,000 euro deposit for a "
     "Tesla Roadster he reserved in 2018. Elon Musk replied on X that Altman had received "
     "a refund within 24 hours. The OpenAI CEO wrote that 7.5 years was a long time to "
-    "wait. Musk and Altman co-founded OpenAI before Musk left its board in 2018.")
+    "wait. Musk and Altman co-founded OpenAI before Musk left its board in 2018.",
+)
 EARNINGS_EN = (
     "Tesla profit falls as Musk promises robotaxis on earnings call",
     "Tesla reported third-quarter revenue of 28 billion dollars, while net profit fell 37 "
     "percent. On the earnings call, Elon Musk told analysts that robotaxis would launch in "
-    "Austin next year. Tesla shares dropped 4 percent in after-hours trading.")
+    "Austin next year. Tesla shares dropped 4 percent in after-hours trading.",
+)
 
 
 def test_related_articles_join_and_unrelated_found_new_stories() -> None:
@@ -101,8 +109,12 @@ def test_story_state_is_bounded() -> None:
     index = StoryIndex(max_members=3)
     for n in range(6):
         t = T0 + timedelta(minutes=n)
-        story, _ = index.assign(seed_article(t).model_copy(
-            update={"article": seed_article(t).article.model_copy(update={"id": f"s{n}"})}), t)
+        story, _ = index.assign(
+            seed_article(t).model_copy(
+                update={"article": seed_article(t).article.model_copy(update={"id": f"s{n}"})}
+            ),
+            t,
+        )
     assert story.article_count == 6 and story.members == ("s3", "s4", "s5")
     state = index.export(story.id)
     assert len(state["body"]) <= Limits.body_cap and len(state["names"]) <= Limits.names_cap
@@ -142,7 +154,7 @@ def test_candidates_come_from_the_inverted_index(monkeypatch: pytest.MonkeyPatch
     rng = random.Random(3)
     letters = "abcdefghijklmnopqrstuvwxyz"
     for n in range(400):  # 400 unrelated stories with their own vocabulary
-        words = [''.join(rng.choices(letters, k=8)) for _ in range(12)]
+        words = ["".join(rng.choices(letters, k=8)) for _ in range(12)]
         index.assign(tagged(f"x{n}", "en", " ".join(words[:4]), " ".join(words), T0), T0)
     assert len(index) == 400
     scored = []

@@ -26,8 +26,7 @@ def test_bcubed_averages_per_item() -> None:
 
 
 def test_link_scores_count_cross_language_article_pairs() -> None:
-    items = [("en", "e1", "s1"), ("en", "e1", "s1"), ("de", "e1", "s2"),
-             ("de", "e2", "s3")]
+    items = [("en", "e1", "s1"), ("en", "e1", "s1"), ("de", "e1", "s2"), ("de", "e2", "s3")]
     perfect = link_scores(items, [("s1", "s2")])
     assert (perfect.precision, perfect.recall) == (1.0, 1.0)
     wrong = link_scores(items, [("s1", "s2"), ("s1", "s3")])
