@@ -49,7 +49,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.alerting.subscriptions import Subscription, SubscriptionIndex
+from services.alerting.index import SubscriptionIndex
+from services.alerting.subscriptions import Subscription
 from shared.records import (
     Article,
     Mention,

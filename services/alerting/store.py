@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from services.alerting.subscriptions import Subscription, SubscriptionIndex, validate
+from services.alerting.index import SubscriptionIndex
+from services.alerting.subscriptions import Subscription, validate
 
 __all__ = ["Source", "SubscriptionStore", "to_wire"]
 

@@ -8,8 +8,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from services.alerting.index import SubscriptionIndex, anchors
 from services.alerting.query import MatchContext, parse
-from services.alerting.subscriptions import Subscription, SubscriptionIndex, anchors, validate
+from services.alerting.subscriptions import Subscription, validate
 from shared.records import StoryUpdate
 
 SubDict = Callable[..., dict[str, Any]]
