@@ -29,6 +29,7 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.alerting.signing import new_secret
+from services.ingest.replay import load_seeds
 from services.stack.processes import ServiceProcess
 from shared.broker import EmbeddedBroker, free_port
 from shared.settings import ROOT
@@ -99,15 +100,16 @@ def get_json(url: str) -> Any:
         return json.loads(resp.read())
 
 
-def mentions_counted_by_tagger(url: str) -> dict[str, float]:
+def tagger_counts(url: str) -> tuple[float, dict[str, float]]:
+    """Articles the tagger has tagged, and its mentions by entity."""
     with urllib.request.urlopen(url, timeout=5) as resp:
         text = resp.read().decode()
-    return {
-        s.labels["entity"]: s.value
-        for fam in text_string_to_metric_families(text)
-        for s in fam.samples
-        if s.name == "wirewatch_mentions_total"
+    samples = [s for fam in text_string_to_metric_families(text) for s in fam.samples]
+    tagged = sum(s.value for s in samples if s.name == "wirewatch_tagger_articles_total")
+    mentions = {
+        s.labels["entity"]: s.value for s in samples if s.name == "wirewatch_mentions_total"
     }
+    return tagged, mentions
 
 
 def png_size_and_colours(data: bytes) -> tuple[tuple[int, int], int]:
@@ -176,6 +178,7 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
             sys.executable, "-m", "services.ingest", "replay", env={**os.environ, **env}
         )
         assert await replay.wait() == 0, "replay failed"
+        seeds = load_seeds(ROOT / "seeds")
 
         def seed_story_shown() -> bool:
             stories = get_json(dashboard.url("/api/stories"))["stories"]
@@ -185,8 +188,25 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
             )
 
         await wait_for(seed_story_shown, 60, "the seed story and its alert in the API")
-        mentions = get_json(dashboard.url("/api/mentions?hours=6"))
-        tagger_counts = mentions_counted_by_tagger(procs["tagger"].url("/metrics"))
+        await wait_for(lambda: bool(received), 30, "the subscriber's alert")
+        # The dashboard reads the tagged articles on its own: wait until it has counted
+        # every mention the tagger counted, which is what the chart is checked against.
+        counts: dict[str, Any] = {}
+
+        def dashboard_caught_up() -> bool:
+            tagged, counts["tagger"] = tagger_counts(procs["tagger"].url("/metrics"))
+            counts["api"] = get_json(dashboard.url("/api/mentions?hours=6"))
+            totals = {s["entity"]: s["total"] for s in counts["api"]["series"]}
+            return (
+                tagged == len(seeds)
+                and set(totals) == FOUR
+                and totals == {e: int(n) for e, n in counts["tagger"].items()}
+            )
+
+        await wait_for(
+            dashboard_caught_up, 30, "every seed tagged and counted by the dashboard as by tagger"
+        )
+        mentions, tagger_mentions = counts["api"], counts["tagger"]
 
         page = Page()
         for _ in range(5):  # the page polls; give a slow first poll another chance
@@ -195,7 +215,11 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
             )
             page = Page()
             page.feed(result.stdout)
-            if page.loaded and page.stories:
+            if (
+                page.loaded
+                and page.bars
+                and any(s["text"].startswith(SEED_HEADLINE) for s in page.stories.values())
+            ):
                 break
         shot = tmp_path / "dashboard.png"
         result = await asyncio.to_thread(
@@ -214,7 +238,7 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
     # The chart draws the counts the API serves, which are the tagger's own counts.
     api_totals = {s["entity"]: s["total"] for s in mentions["series"]}
     assert set(api_totals) == FOUR
-    assert api_totals == {e: int(n) for e, n in tagger_counts.items()}
+    assert api_totals == {e: int(n) for e, n in tagger_mentions.items()}
     drawn: dict[str, int] = {}
     for entity, count in page.bars:
         drawn[entity] = drawn.get(entity, 0) + count

@@ -46,7 +46,18 @@ async def test_two_stories_in_one_window_make_one_digest(
         def digests() -> list[dict]:
             return [b for b in receiver.delivered() if b["type"] == "alert.digest"]
 
-        await wait_for(lambda: len(digests()) >= 1, 30, f"the digest\n{alerting.log_tail()}")
+        def live_stories() -> list[str]:
+            return sorted(
+                b["data"]["story"]["id"]
+                for b in receiver.delivered()
+                if b["data"]["subscription"] == "live"
+            )
+
+        await wait_for(
+            lambda: len(digests()) >= 1 and live_stories() == ["st_a", "st_b"],
+            30,
+            f"the digest and both live alerts\n{alerting.log_tail()}",
+        )
         await asyncio.sleep(WINDOW_S + 1.0)  # no second digest for the same stories
     finally:
         alerting.stop()
@@ -56,8 +67,7 @@ async def test_two_stories_in_one_window_make_one_digest(
     assert data["id"].startswith("dgst_")
     assert sorted(s["story"]["id"] for s in data["stories"]) == ["st_a", "st_b"]
     assert {s["story"]["headline"] for s in data["stories"]} == {"Story A", "Story B"}
-    live = [b for b in receiver.delivered() if b["data"]["subscription"] == "live"]
-    assert sorted(b["data"]["story"]["id"] for b in live) == ["st_a", "st_b"]
+    assert live_stories() == ["st_a", "st_b"]
     assert not [
         b
         for b in receiver.delivered()

@@ -6,6 +6,7 @@ per article."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -105,6 +106,20 @@ async def story_sizes(bootstrap: str) -> dict[str, int]:
     return sizes
 
 
+def alerts_by_story(bodies: list[dict]) -> dict[str, list[tuple[str, int]]]:
+    """(kind, story size) of each alert, by story, in size order."""
+    by_story: dict[str, list[tuple[str, int]]] = {}
+    for body in bodies:
+        data = body["data"]
+        by_story.setdefault(data["story"]["id"], []).append((data["kind"], data["story"]["size"]))
+    return {story_id: sorted(got, key=lambda g: g[1]) for story_id, got in by_story.items()}
+
+
+def expected_alerts(size: int) -> list[tuple[str, int]]:
+    """One new alert, then an update every EVERY articles."""
+    return [("new", 1)] + [("update", 1 + EVERY * k) for k in range(1, (size - 1) // EVERY + 1)]
+
+
 async def test_seeds_and_follow_ups_alert_once_per_story_plus_updates(
     broker: EmbeddedBroker, tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -139,29 +154,33 @@ async def test_seeds_and_follow_ups_alert_once_per_story_plus_updates(
             return sum(1 for b in receiver.delivered())
 
         await wait_for(lambda: seen() >= 2, 60, f"the first alerts\n{alerting.log_tail()}")
-        sizes: dict[str, int] = {}
-        for _ in range(30):  # until every article has reached a story
-            sizes = await story_sizes(broker.bootstrap)
-            if sum(sizes.values()) >= len(articles):
-                break
+        deadline = time.monotonic() + 60
+        while sum((sizes := await story_sizes(broker.bootstrap)).values()) < len(articles):
+            assert time.monotonic() < deadline, f"not every article reached a story: {sizes}"
+            await asyncio.sleep(0.5)
+        # every story's alerts so far are what its final size calls for (new + updates)
+        await wait_for(
+            lambda: (
+                bool(alerts_by_story(receiver.delivered()))
+                and all(
+                    got == expected_alerts(sizes[story_id])
+                    for story_id, got in alerts_by_story(receiver.delivered()).items()
+                )
+            ),
+            30,
+            f"every story's new alert and updates\n{alerting.log_tail()}",
+        )
         await asyncio.sleep(2.0)  # let any wrong extra alert arrive
     finally:
         alerting.stop()
         for proc in others:
             proc.stop()
     bodies = receiver.delivered()
-    by_story: dict[str, list[tuple[str, int]]] = {}
-    for body in bodies:
-        data = body["data"]
-        by_story.setdefault(data["story"]["id"], []).append((data["kind"], data["story"]["size"]))
+    by_story = alerts_by_story(bodies)
     assert by_story, "no alert at all"
     roadster = max(by_story, key=lambda s: sizes.get(s, 0))
     assert sizes[roadster] >= 1 + len(FOLLOW_UPS), f"follow-ups did not join: {sizes}"
     for story_id, got in by_story.items():
-        size = sizes[story_id]
-        expected = [("new", 1)] + [
-            ("update", 1 + EVERY * k) for k in range(1, (size - 1) // EVERY + 1)
-        ]
-        assert sorted(got, key=lambda g: g[1]) == expected, (story_id, size, got)
+        assert got == expected_alerts(sizes[story_id]), (story_id, sizes[story_id], got)
     assert Counter(b["data"]["id"] for b in bodies).most_common(1)[0][1] == 1
     assert len(bodies) < len(articles)

@@ -9,6 +9,7 @@ from email.utils import formatdate
 
 from aiohttp import web
 from prometheus_client import REGISTRY
+from structlog.testing import capture_logs
 
 from services.ingest.feeds import FeedConfig
 from services.ingest.pipeline import Ingestor
@@ -202,8 +203,10 @@ async def test_feeds_added_and_removed_while_running(server, settings, published
         await wait_for(lambda: len(published.articles) == 1)
         settings.feeds_file.write_text(f"feeds:\n  - url: {b}\n    name: B\n")
         await wait_for(lambda: len(published.articles) == 2)
-        settings.feeds_file.write_text("feeds: [")  # broken: the old list is kept
-        await asyncio.sleep(1.2)
+        with capture_logs() as logs:
+            settings.feeds_file.write_text("feeds: [")  # broken: the old list is kept
+            await wait_for(lambda: any(e["event"] == "feeds_file_invalid" for e in logs))
+        assert {e["kept"] for e in logs if e["event"] == "feeds_file_invalid"} == {1}
         assert ingestor.ready()
     finally:
         stop.set()
