@@ -132,18 +132,9 @@ def build(settings: Settings) -> faust.App:
             metrics.UPDATES_SEEN.inc()
             metrics.ARTICLES_SEEN.labels(lang=update.article.article.lang).inc()
             try:
-                raised = []
-                for sub in store.index.match(update):
-                    key = f"{sub.id}|{update.story.id}"
-                    stored = sent.get(key)
-                    last = policy.Sent.from_dict(stored) if stored else None
-                    kind = policy.decide(sub, update.story, last)
-                    if kind is None:
-                        continue
-                    raised.append(policy.build_alert(sub, update, kind, now()))
-                    after = policy.remember(last, update.story, kind)
-                    if after is not last:
-                        sent[key] = after.to_dict()
+                raised, writes = policy.react(store.index.match(update), update, sent.get, now())
+                for key, state in writes.items():
+                    sent[key] = state
             except Exception as exc:
                 await dead_letter(dlq, event, f"matching failed: {exc!r}")
                 continue

@@ -8,10 +8,12 @@ since the last alert sent for it — never one alert per syndicated copy.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from services.alerting.explain import describe, explain
 from services.alerting.subscriptions import Subscription
 from shared.records import Alert, Digest, Mention, StorySummary, StoryUpdate
 
@@ -20,11 +22,13 @@ __all__ = [
     "alert_id",
     "build_alert",
     "decide",
+    "react",
     "remember",
     "render",
     "render_digest",
     "render_digest_text",
     "render_text",
+    "sent_key",
 ]
 
 Kind = Literal["new", "update"]
@@ -87,6 +91,38 @@ def remember(last: Sent | None, story: StorySummary, kind: Kind) -> Sent:
     return Sent(story.revision, story.article_count, story.source_count, alerted)
 
 
+def sent_key(sub_id: str, story_id: str) -> str:
+    """Where ``Sent`` for (subscription, story) is kept (the ``alerts-sent`` table's key)."""
+    return f"{sub_id}|{story_id}"
+
+
+def react(
+    subs: Iterable[Subscription],
+    update: StoryUpdate,
+    sent: Callable[[str], dict[str, Any] | None],
+    now: datetime,
+) -> tuple[list[Alert], dict[str, dict[str, Any]]]:
+    """The matching step for one update, given the subscriptions it matched: the alerts
+    to raise, and the ``Sent`` state to write (by ``sent_key``) before they are sent.
+
+    ``sent`` reads the stored state (the worker's table, the backtest's dict). The
+    alerting worker and the backtest both call this, so they cannot drift apart."""
+    raised: list[Alert] = []
+    writes: dict[str, dict[str, Any]] = {}
+    for sub in subs:
+        key = sent_key(sub.id, update.story.id)
+        stored = sent(key)
+        last = Sent.from_dict(stored) if stored else None
+        kind = decide(sub, update.story, last)
+        if kind is None:
+            continue
+        raised.append(build_alert(sub, update, kind, now))
+        after = remember(last, update.story, kind)
+        if after is not last:
+            writes[key] = after.to_dict()
+    return raised, writes
+
+
 def alert_id(sub_id: str, story_id: str, revision: int) -> str:
     """Stable idempotency key for subscription × story × revision.
 
@@ -114,6 +150,7 @@ def build_alert(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetim
     story, article = update.story, update.article.article
     entities, mentions = _why(sub, update)
     return Alert(
+        held=explain(sub.compiled, update).held,
         id=alert_id(sub.id, story.id, story.revision),
         subscription=sub.id,
         kind=kind,
@@ -170,6 +207,7 @@ def render(alert: Alert | Digest) -> dict[str, Any]:
             "matched": [
                 {"entity": entity, "mentions": found} for entity, found in by_entity.items()
             ],
+            "held": [h.model_dump(exclude_defaults=True) for h in alert.held],
         },
     }
 
@@ -200,7 +238,14 @@ def render_text(alert: Alert | Digest) -> tuple[str, str]:
         alert.article_url,
         f"Published: {alert.published.isoformat()}",
     ]
-    if alert.entities:
+    if alert.held:
+        lines += ["", "Why it matched:"]
+        lines += [f"- {_one_line(describe(h), 400)}" for h in alert.held]
+        named = {h.term.removeprefix("@") for h in alert.held if h.kind == "entity"}
+        others = [e for e in alert.entities if e not in named]
+        if others:
+            lines.append(f"Also mentioned: {', '.join(others)}")
+    elif alert.entities:
         lines += ["", "Why it matched:"]
         for entity in alert.entities:
             snippets = [m.snippet for m in alert.mentions if m.entity == entity]
@@ -244,6 +289,8 @@ def render_digest_text(digest: Digest) -> tuple[str, str]:
             f"  {_one_line(alert.article_title, 300)}",
             f"  {alert.article_url}",
         ]
+        if alert.held:
+            lines.append(f"  Why: {'; '.join(_one_line(describe(h), 200) for h in alert.held)}")
         if alert.entities:
             lines.append(f"  Entities: {', '.join(alert.entities)}")
     lines += ["", f"Digest id: {digest.id}"]

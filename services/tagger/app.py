@@ -18,9 +18,7 @@ log = structlog.get_logger(__name__)
 
 
 def tag(article: Article, reloader: WatchlistReloader) -> TaggedArticle:
-    matcher = reloader.current()
-    mentions = matcher.find_mentions(article.title, article.text, article.lang)
-    return TaggedArticle(article=article, mentions=mentions, watchlist_version=matcher.version)
+    return reloader.current().tag(article)
 
 
 def build(settings: Settings) -> faust.App:

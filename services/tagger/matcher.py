@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from services.tagger.watchlist import Alias, Watchlist
 from shared.phrases import POSSESSIVE, Phrase, PhraseIndex
-from shared.records import Mention
+from shared.records import Article, Mention, TaggedArticle
 
 __all__ = ["SNIPPET_MAX", "Matcher", "snippet"]
 
@@ -175,6 +175,12 @@ class Matcher:
     def phrase_count(self) -> int:
         """Phrases in the one automaton: aliases, require and exclude phrases."""
         return len(self._index)
+
+    def tag(self, article: Article) -> TaggedArticle:
+        """The tagger's step: ``article`` with every mention found in it (what the worker
+        sends on, and what the backtest runs in-process)."""
+        mentions = self.find_mentions(article.title, article.text, article.lang)
+        return TaggedArticle(article=article, mentions=mentions, watchlist_version=self.version)
 
     def find_mentions(self, title: str, text: str, lang: str | None = None) -> tuple[Mention, ...]:
         hits_in = self._index.hits
