@@ -24,6 +24,7 @@ __all__ = [
     "Article",
     "DeadLetter",
     "Digest",
+    "Held",
     "Mention",
     "Record",
     "RetryEnvelope",
@@ -119,6 +120,27 @@ class StoryUpdate(Record):
     is_new: bool
 
 
+class Held(Part):
+    """One part of a subscription's query that held for the article an alert is about:
+    why it fired. ``term`` is the part as the query's canonical form writes it
+    (``@elon_musk``, ``"sam altman"``, ``lang:de``, ``size>=3``, ``NOT recall``).
+
+    - ``entity``: ``count`` mentions; ``field`` and ``snippet`` of the first one;
+    - ``keyword``: ``count`` hits; ``field``, the exact ``text`` and ``snippet`` of the first;
+    - ``lang``, ``source``, ``size``: ``seen`` is the article's language or source, or the
+      story's size;
+    - ``not``: the negated part was absent (``seen`` says what was checked).
+    """
+
+    term: str
+    kind: Literal["entity", "keyword", "lang", "source", "size", "not"]
+    seen: str = ""
+    count: int = 0
+    field: Literal["title", "text"] | None = None
+    text: str = ""
+    snippet: str = ""
+
+
 class Alert(Record):
     """One notification for one subscription (key: subscription id).
 
@@ -141,6 +163,7 @@ class Alert(Record):
     entities: tuple[str, ...]
     mentions: tuple[Mention, ...]
     created: datetime
+    held: tuple[Held, ...] = ()  # which parts of the query held (empty in older records)
 
 
 class DeadLetter(Record):

@@ -186,13 +186,18 @@ def test_render(sub_dict: SubDict, update: Update) -> None:
         alert.mentions[0].end,
     )
     assert data["matched"][0]["mentions"][0]["snippet"] == "… elon musk said …"
+    assert [(h["term"], h["kind"]) for h in data["held"]] == [
+        ("@elon_musk", "entity"),
+        ("@sam_altman", "entity"),
+    ]
 
 
 def test_render_text(sub_dict: SubDict, update: Update) -> None:
     subject, text = render_text(make_alert(sub_dict, update))
     assert subject == "[wirewatch] New story: Musk sues Altman"
     assert "https://news.example/art_7" in text
-    assert '- elon_musk: "… elon musk said …"' in text
+    assert '- @elon_musk (1x, text: "… elon musk said …")' in text
+    assert "Also mentioned: jensen_huang" in text
     assert text.rstrip().endswith(alert_id("musk-and-altman", "st_9", 4))
     subject, _ = render_text(make_alert(sub_dict, update, "update"))
     assert subject == "[wirewatch] Update (6 articles): Musk sues Altman"
