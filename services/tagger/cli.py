@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from services.tagger.explain import Explainer
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import WatchlistError, load_watchlist
 from shared import settings
@@ -31,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plain", action="store_true", help="every line is plain text")
     parser.add_argument("--lang", help="language for lines that do not give one")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also list the candidates found and dropped, with the rule that dropped each",
+    )
     return parser
 
 
@@ -46,22 +52,30 @@ def _article(line: str, number: int, *, plain: bool) -> dict[str, Any]:
 
 
 def tag_lines(
-    matcher: Matcher, lines: TextIO, out: TextIO, *, plain: bool, lang: str | None
+    matcher: Matcher,
+    lines: TextIO,
+    out: TextIO,
+    *,
+    plain: bool,
+    lang: str | None,
+    explain: bool = False,
 ) -> int:
+    explainer = Explainer(matcher) if explain else None
     count = 0
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         article = _article(line, number, plain=plain)
-        mentions = matcher.find_mentions(
-            str(article.get("title") or ""),
-            str(article.get("text") or ""),
-            article.get("lang") or lang,
-        )
-        record = {
-            "id": article.get("id", f"line-{number}"),
-            "mentions": [m.model_dump() for m in mentions],
-        }
+        title, text = str(article.get("title") or ""), str(article.get("text") or "")
+        language = article.get("lang") or lang
+        record: dict[str, Any] = {"id": article.get("id", f"line-{number}")}
+        if explainer is None:
+            mentions = matcher.find_mentions(title, text, language)
+        else:
+            mentions, dropped = explainer.explain(title, text, language)
+        record["mentions"] = [m.model_dump() for m in mentions]
+        if explainer is not None:
+            record["dropped"] = [d.to_json() for d in dropped]
         print(json.dumps(record, ensure_ascii=False), file=out)
         count += 1
     return count
@@ -77,5 +91,7 @@ def tag_main(argv: list[str] | None = None) -> int:
     except WatchlistError as exc:
         print(f"tag: {exc}", file=sys.stderr)
         return 2
-    tag_lines(matcher, sys.stdin, sys.stdout, plain=args.plain, lang=args.lang)
+    tag_lines(
+        matcher, sys.stdin, sys.stdout, plain=args.plain, lang=args.lang, explain=args.explain
+    )
     return 0
