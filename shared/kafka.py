@@ -1,20 +1,29 @@
 """Plain aiokafka clients for the services that are not Faust apps (ingest, replay,
-tools): producer settings that match the broker, topic creation, and waiting for the
-broker with counted retries instead of crash-looping."""
+tools): where the broker is, producer settings that match the broker, topic creation,
+and waiting for the broker with counted retries instead of crash-looping.
+
+Where the broker is: ``WIREWATCH_KAFKA_BOOTSTRAP``, else the running stack's
+``<data_dir>/stack.json`` (``shared.stackfile``), else a one-line ``SystemExit`` that
+says how to start one.
+
+Idempotence (``WIREWATCH_KAFKA_IDEMPOTENCE``): ``start_producer`` asks for it under
+``auto`` and ``true``; a broker that refuses ``InitProducerId`` (Tansu) gets one log line
+and a producer without it (``auto``), or a one-line ``SystemExit`` (``true``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Mapping
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError, UnknownError
 
-from shared import topics
+from shared import stackfile, topics
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -24,26 +33,95 @@ class BrokerUnavailable(SystemExit):
     """The broker did not answer within the configured attempts."""
 
 
+class NoBroker(SystemExit):
+    """Neither ``WIREWATCH_KAFKA_BOOTSTRAP`` nor a running stack says where the broker is."""
+
+
+class IdempotenceRefused(SystemExit):
+    """``WIREWATCH_KAFKA_IDEMPOTENCE=true`` and the broker rejects idempotent producers."""
+
+
 def require_bootstrap(settings: Settings) -> str:
-    if settings.embedded:
-        raise SystemExit(
-            "wirewatch: WIREWATCH_KAFKA_BOOTSTRAP is not set. Point it at a Kafka cluster "
-            "(host:port), or run `python -m services.stack` to start the embedded broker."
-        )
-    return settings.kafka_bootstrap
+    """The broker's address: the setting, else the running stack's ``stack.json``."""
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    record = stackfile.read(settings.data_dir)
+    if record is not None:
+        return record.bootstrap
+    raise NoBroker(
+        "wirewatch: no Kafka broker: WIREWATCH_KAFKA_BOOTSTRAP is not set and no running "
+        f"stack is recorded in {stackfile.path(settings.data_dir)}. Start one with `make run` "
+        "(python -m services.stack), or set WIREWATCH_KAFKA_BOOTSTRAP=host:port."
+    )
+
+
+def located(settings: Settings) -> Settings:
+    """``settings`` with the broker's address filled in (``NoBroker`` if there is none)."""
+    bootstrap = require_bootstrap(settings)
+    if bootstrap == settings.kafka_bootstrap:
+        return settings
+    return settings.model_copy(update={"kafka_bootstrap": bootstrap})
 
 
 def producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
-    """A producer that waits for all in-sync replicas; idempotent where the broker allows."""
+    """A producer that waits for all in-sync replicas; idempotent unless
+    ``WIREWATCH_KAFKA_IDEMPOTENCE=false`` (``start_producer`` handles a broker that
+    refuses it)."""
     options: dict[str, object] = {
         "bootstrap_servers": require_bootstrap(settings),
         "acks": "all",
-        "enable_idempotence": settings.idempotence,
+        "enable_idempotence": settings.kafka_idempotence != "false",
         "linger_ms": 5,
         "max_request_size": 16 * 1024 * 1024,
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)  # type: ignore[arg-type]  # aiokafka's kwargs are untyped
+
+
+class _DropInitProducerIdError(logging.Filter):
+    """aiokafka logs the refusal at error level before raising; we say it once ourselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "InitProducerIdRequest" not in record.getMessage()
+
+
+async def _started(settings: Settings, what: str, prod: AIOKafkaProducer) -> AIOKafkaProducer:
+    try:
+        await retry_connect(settings, what, prod.start)
+    except BaseException:
+        await prod.stop()  # no "Unclosed AIOKafkaProducer" after a failed start
+        raise
+    return prod
+
+
+async def start_producer(settings: Settings, what: str, **overrides: object) -> AIOKafkaProducer:
+    """A started producer (``retry_connect``), idempotent where the broker allows it."""
+    if settings.kafka_idempotence == "false" or "enable_idempotence" in overrides:
+        return await _started(settings, what, producer(settings, **overrides))
+    sender_log = logging.getLogger("aiokafka.producer.sender")
+    quiet = _DropInitProducerIdError()
+    sender_log.addFilter(quiet)
+    try:
+        return await _started(settings, what, producer(settings, **overrides))
+    except UnknownError:
+        pass  # the broker answered InitProducerId with an error: no idempotent producers
+    finally:
+        sender_log.removeFilter(quiet)
+    bootstrap = require_bootstrap(settings)
+    if settings.kafka_idempotence == "true":
+        raise IdempotenceRefused(
+            f"wirewatch: the broker at {bootstrap} rejects idempotent producers "
+            "(InitProducerId) and WIREWATCH_KAFKA_IDEMPOTENCE=true asks for them; "
+            "set it to auto or false to go on without"
+        )
+    log.warning(
+        "idempotence_unavailable",
+        what=what,
+        broker=bootstrap,
+        detail="the broker rejects InitProducerId; producing without idempotence "
+        "(WIREWATCH_KAFKA_IDEMPOTENCE=auto)",
+    )
+    return await _started(settings, what, producer(settings, **overrides, enable_idempotence=False))
 
 
 async def retry_connect(settings: Settings, what: str, start: object) -> None:
@@ -58,7 +136,7 @@ async def retry_connect(settings: Settings, what: str, start: object) -> None:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
     raise BrokerUnavailable(
-        f"wirewatch: broker {settings.kafka_bootstrap} did not answer after "
+        f"wirewatch: broker {require_bootstrap(settings)} did not answer after "
         f"{settings.kafka_connect_attempts} attempts ({what})"
     )
 

@@ -22,12 +22,13 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = Field(
         "",
         description="host:port[,host:port]. Empty: `python -m services.stack` starts the "
-        "embedded Tansu broker; a single service refuses to start.",
+        "embedded Tansu broker and records it in DATA_DIR/stack.json, where every other "
+        "command finds it; with neither, a single service refuses to start.",
     )
-    kafka_idempotence: bool | None = Field(
-        None,
-        description="Idempotent producers. Default: on for a real Kafka, off for the "
-        "embedded Tansu broker (which rejects InitProducerId).",
+    kafka_idempotence: Literal["auto", "true", "false"] = Field(
+        "auto",
+        description="Idempotent producers. auto: on unless the broker rejects InitProducerId "
+        "(Tansu does: one log line, then off); true: stop with that line; false: off.",
     )
     kafka_replication: int = Field(1, ge=1, description="Replication factor of created topics.")
     kafka_session_timeout_s: float = Field(
@@ -139,6 +140,20 @@ class Settings(BaseSettings):
     )
     smtp_use_tls: bool = Field(False, description="Implicit TLS from the first byte (port 465).")
 
+    @field_validator("kafka_idempotence", mode="before")
+    @classmethod
+    def _idempotence(cls, value: object) -> object:
+        if value is None:
+            return "auto"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            aliases = {"1": "true", "yes": "true", "on": "true", "0": "false", "no": "false",
+                       "off": "false"}  # fmt: skip
+            return aliases.get(lowered, lowered)
+        return value
+
     @field_validator("delivery_schedule_s")
     @classmethod
     def _schedule(cls, value: list[float]) -> list[float]:
@@ -168,12 +183,6 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return not self.kafka_bootstrap
-
-    @property
-    def idempotence(self) -> bool:
-        if self.kafka_idempotence is not None:
-            return self.kafka_idempotence
-        return not self.embedded
 
 
 class SettingsError(SystemExit):

@@ -48,9 +48,8 @@ async def redrive(subscription: str | None, dry_run: bool, idle_s: float = 2.0) 
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    producer = kafka.producer(conf)
     await kafka.retry_connect(conf, "redrive consumer", consumer.start)
-    await kafka.retry_connect(conf, "redrive producer", producer.start)
+    producer = await kafka.start_producer(conf, "redrive producer")
     count = 0
     try:
         while batch := await consumer.getmany(timeout_ms=int(idle_s * 1000)):

@@ -67,9 +67,8 @@ class SubscriptionLog:
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.kafka_fetch_wait_ms,
         )
-        producer = kafka.producer(self.settings, linger_ms=0)
         await kafka.retry_connect(self.settings, "subscriptions consumer", consumer.start)
-        await kafka.retry_connect(self.settings, "subscriptions producer", producer.start)
+        producer = await kafka.start_producer(self.settings, "subscriptions producer", linger_ms=0)
         try:
             await consumer.topics()  # refresh metadata
             parts = consumer.partitions_for_topic(SPEC.name) or set(range(SPEC.partitions))

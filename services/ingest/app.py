@@ -59,9 +59,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 async def _started_producer(settings: Settings) -> AIOKafkaProducer:
     await kafka.ensure_topics(settings)
-    producer = kafka.producer(settings)
-    await kafka.retry_connect(settings, "producer", producer.start)
-    return producer
+    return await kafka.start_producer(settings, "producer")
 
 
 async def run(settings: Settings) -> None:

@@ -3,7 +3,8 @@
 Starts the embedded Tansu broker unless ``WIREWATCH_KAFKA_BOOTSTRAP`` is set, the
 console subscriber, then tagger, stories, alerting and ingest as separate processes
 with their production commands, replays the seeds, and prints every alert. Ctrl-C
-stops everything."""
+stops everything. While it runs, ``<data_dir>/stack.json`` says where its broker is
+(``shared.stackfile``): ``make replay`` and every other command find it there."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from aiohttp import web
 from services.alerting.subscriptions import WebhookChannel, load_file
 from services.stack.console import receiver
 from services.stack.processes import ServiceFailed, ServiceProcess
-from shared import kafka, logs
+from shared import kafka, logs, stackfile
 from shared import settings as settings_mod
 from shared.broker import EmbeddedBroker
 
@@ -63,6 +64,7 @@ async def main_async(args: argparse.Namespace) -> int:
         say(f"embedded Tansu broker on {broker.bootstrap} (memory-only)")
     else:
         say(f"using Kafka at {conf.kafka_bootstrap}")
+    stackfile.write(var, conf.kafka_bootstrap, embedded=broker is not None)
     runner = None
     procs: list[ServiceProcess] = []
     stop = asyncio.Event()
@@ -134,6 +136,7 @@ async def main_async(args: argparse.Namespace) -> int:
             proc.stop()
         if runner is not None:
             await runner.cleanup()
+        stackfile.remove(var)
         if broker is not None:
             broker.stop()
         say("stopped")
