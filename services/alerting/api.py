@@ -4,6 +4,8 @@ publish callable (no HTTP framework here; ``app.py`` adapts Faust's web views to
 Routes (``ROUTES``; ``openapi.document()`` describes the same list):
 
 - ``GET /subscriptions``, ``GET /subscriptions/{sub_id}``: read, secrets masked;
+- ``POST /subscriptions/preview``: the alerts a subscription body would have sent over
+  the story updates this worker holds (no token: it stores and sends nothing);
 - ``POST /subscriptions`` (create), ``PUT …/{sub_id}`` (replace), ``PATCH …/{sub_id}``
   (JSON merge patch, RFC 7396), ``DELETE …/{sub_id}``, ``POST …/{sub_id}/pause`` and
   ``…/resume``: writes, each needing ``Authorization: Bearer <token>`` (one of
@@ -37,9 +39,12 @@ from shared.records import SubscriptionChange
 __all__ = [
     "MASK",
     "MAX_BODY",
+    "PREVIEW_CHANNEL",
+    "PREVIEW_ID",
     "ROUTES",
     "ApiRequest",
     "ApiResponse",
+    "Preview",
     "Publish",
     "Route",
     "SubscriptionsApi",
@@ -50,6 +55,10 @@ MASK = "********"
 MAX_BODY = 64 * 1024
 
 Publish = Callable[[str, SubscriptionChange | None], Awaitable[bool]]
+# (subscription to try, hours) -> the preview's answer (``preview.run_preview``)
+Preview = Callable[[Subscription, float], dict[str, Any]]
+PREVIEW_ID = "preview"  # the id a previewed body without one is tried under
+PREVIEW_CHANNEL = {"type": "email", "to": ["preview@wirewatch.invalid"]}  # never sent to
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,14 @@ class Route:
 ROUTES = (
     Route("GET", "/subscriptions", "list", "List every subscription", False),
     Route("POST", "/subscriptions", "create", "Create a subscription", True),
+    # before /subscriptions/{sub_id}: the first route whose path matches answers
+    Route(
+        "POST",
+        "/subscriptions/preview",
+        "preview",
+        "Preview the alerts a subscription would have sent lately (stores and sends nothing)",
+        False,
+    ),
     Route("GET", "/subscriptions/{sub_id}", "read", "Read one subscription", False),
     Route("PUT", "/subscriptions/{sub_id}", "replace", "Replace a subscription", True),
     Route("PATCH", "/subscriptions/{sub_id}", "patch", "Change fields (JSON merge patch)", True),
@@ -176,7 +193,9 @@ class SubscriptionsApi:
         publish: Publish,
         tokens: Sequence[SecretStr],
         now: Callable[[], datetime],
+        preview: Preview | None = None,
     ) -> None:
+        self._preview = preview
         self._store = store
         self._publish = publish
         self._tokens = [t.get_secret_value().encode() for t in tokens if t.get_secret_value()]
@@ -329,6 +348,28 @@ class SubscriptionsApi:
 
     async def resume(self, request: ApiRequest) -> ApiResponse:
         return await self._change(request, lambda old: {**mask(old), "paused": False})
+
+    async def preview(self, request: ApiRequest) -> ApiResponse:
+        """The alerts a subscription body would have sent over the updates this worker
+        holds (``hours``, default and at most 24); the id and channel are optional. Query
+        errors answer 422 with each problem's ``position``, also listed as ``errors``."""
+        doc = self._body(request)
+        if isinstance(doc, ApiResponse):
+            return doc
+        if self._preview is None:
+            return _error(404, "this worker holds no story updates to preview")
+        hours = doc.pop("hours", 24)
+        if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 < hours <= 24:
+            problem = {"field": "hours", "message": "must be a number of hours, 0 < hours <= 24"}
+            return _error(422, _describe([problem]), problems=[problem], errors=[])
+        raw = {"id": PREVIEW_ID, "channel": PREVIEW_CHANNEL, **doc}
+        try:
+            sub = Subscription.model_validate(raw)
+        except ValidationError as exc:
+            problems = _problems(exc)
+            errors = [p for p in problems if "position" in p]
+            return _error(422, _describe(problems), problems=problems, errors=errors)
+        return ApiResponse(200, {"errors": [], **self._preview(sub, float(hours))})
 
     async def delete(self, request: ApiRequest) -> ApiResponse:
         sub_id = request.params["sub_id"]

@@ -26,6 +26,7 @@ import structlog
 from services.alerting import channels, delivery, digest, metrics, policy
 from services.alerting.api import MAX_BODY, ROUTES, ApiRequest, Route, SubscriptionsApi
 from services.alerting.openapi import document
+from services.alerting.preview import Recent, run_preview
 from services.alerting.store import SubscriptionStore
 from services.alerting.sublog import SubscriptionLog
 from services.alerting.subscriptions import Subscription, load_file
@@ -77,6 +78,7 @@ def build(settings: Settings) -> faust.App:
     smtp = delivery.smtp_settings(settings)
     rng = random.Random()
     failing: dict[str, datetime] = {}  # subscription -> no inline attempts before this time
+    recent = Recent()  # the story updates of the last day, for POST /subscriptions/preview
     log.info("subscriptions_loaded", count=len(store), path=str(settings.subscriptions_file))
 
     app.task(sublog.run)
@@ -129,6 +131,7 @@ def build(settings: Settings) -> faust.App:
     async def match(stream: faust.StreamT) -> None:
         await sublog.ready.wait()  # match against every subscription, not a partial set
         async for event, update in decoded(stream, StoryUpdate, dlq):
+            recent.add(update, now())  # what previews run over
             metrics.UPDATES_SEEN.inc()
             metrics.ARTICLES_SEEN.labels(lang=update.article.article.lang).inc()
             try:
@@ -266,7 +269,10 @@ def build(settings: Settings) -> faust.App:
 
     # --- HTTP -----------------------------------------------------------------------------------
 
-    api = SubscriptionsApi(store, sublog.publish, settings.api_tokens, now)
+    def preview(sub: Subscription, hours: float) -> dict[str, Any]:
+        return run_preview(recent, sub, hours, now(), digest_unit_s=settings.digest_unit_s)
+
+    api = SubscriptionsApi(store, sublog.publish, settings.api_tokens, now, preview)
 
     def view(path: str, routes: list[Route]) -> type[faust.web.View]:
         methods: dict[str, Any] = {}

@@ -82,6 +82,39 @@ def _schemas() -> dict[str, Any]:
             },
         },
         "Error": _ERROR,
+        "PreviewRequest": {
+            "type": "object",
+            "required": ["query"],
+            "description": "A subscription body (id and channel optional; nothing is "
+            "stored or sent) and how far back to look.",
+            "properties": {
+                "query": {"type": "string"},
+                "id": {"type": "string", "description": "alert ids depend on it"},
+                "mode": {"type": "string", "enum": ["realtime", "digest"]},
+                "digest_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+                "updates": {"$ref": REF.format(model="UpdatePolicy")},
+                "hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 24, "default": 24},
+            },
+        },
+        "Preview": {
+            "type": "object",
+            "properties": {
+                "errors": {"type": "array", "items": {"type": "object"}},
+                "alerts": {
+                    "type": "array",
+                    "description": "alert bodies' data as webhooks get them, with 'at' "
+                    "(when it would have been raised) and 'held' (why it fired)",
+                    "items": {"type": "object"},
+                },
+                "summary": {"type": "object"},
+                "misses": {
+                    "type": "array",
+                    "description": "stories that did not alert, with the first part of the "
+                    "query that failed",
+                    "items": {"type": "object"},
+                },
+            },
+        },
     }
 
 
@@ -106,6 +139,17 @@ def _operation(route: Route) -> dict[str, Any]:
     elif route.handler == "delete":
         responses["200"] = _json("Deleted", "Deleted")
         responses["202"] = _json("Deleted", "Stored, not yet applied by this worker")
+    elif route.handler == "preview":
+        responses["200"] = _json("Preview", "What the subscription would have sent")
+        responses["404"] = _json("Error", "This worker holds no story updates")
+        responses["413"] = _json("Error", "Body too large")
+        responses["422"] = _json("Error", "Invalid body; query errors: 'errors' with positions")
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": REF.format(model="PreviewRequest")}}
+            },
+        }
     elif route.handler in ("health", "ready", "metrics", "openapi"):
         responses["200"] = {"description": route.summary}
         if route.handler == "ready":
