@@ -11,7 +11,8 @@ Routes (``ROUTES``; ``openapi.document()`` describes the same list):
   ``…/resume``: writes, each needing ``Authorization: Bearer <token>`` (one of
   ``WIREWATCH_API_TOKENS``, compared in constant time; none configured: writes refused).
 
-A write is checked (auth → JSON → validation → ownership → existence), then published to
+A write is checked (auth → JSON → validation → ownership → existence → the channel's
+URL, resolved, against the delivery guard and ``WIREWATCH_ALLOW_HOSTS``), then published to
 the compacted subscriptions topic; ``publish`` returns whether this worker applied it
 within its wait (read-your-writes: 200/201), or not yet (202, ``"applied": false``).
 Errors are JSON ``{"error": message, "problems": [...]}``; a query error names its
@@ -31,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr, ValidationError
 
+from services.alerting.channelcheck import channel_problem
 from services.alerting.query import QueryError
 from services.alerting.store import SubscriptionStore, to_wire
 from services.alerting.subscriptions import Subscription
@@ -194,8 +196,11 @@ class SubscriptionsApi:
         tokens: Sequence[SecretStr],
         now: Callable[[], datetime],
         preview: Preview | None = None,
+        *,
+        allow_hosts: Sequence[str] = (),
     ) -> None:
         self._preview = preview
+        self._allow_hosts = tuple(allow_hosts)
         self._store = store
         self._publish = publish
         self._tokens = [t.get_secret_value().encode() for t in tokens if t.get_secret_value()]
@@ -274,7 +279,19 @@ class SubscriptionsApi:
             "change it there (the API cannot)",
         )
 
+    async def _channel_refused(self, sub: Subscription) -> ApiResponse | None:
+        """422 when the channel's URL is refused by the delivery guard, resolved now."""
+        problem = await channel_problem(sub.channel, self._allow_hosts)
+        if problem is None:
+            return None
+        problems = [{"field": problem.field, "message": problem.message}]
+        return _error(422, _describe(problems), problems=problems)
+
     async def _write(self, sub_id: str, sub: Subscription | None, status: int) -> ApiResponse:
+        if sub is not None:
+            refused = await self._channel_refused(sub)
+            if refused is not None:
+                return refused
         change = (
             None
             if sub is None

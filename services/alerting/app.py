@@ -272,7 +272,9 @@ def build(settings: Settings) -> faust.App:
     def preview(sub: Subscription, hours: float) -> dict[str, Any]:
         return run_preview(recent, sub, hours, now(), digest_unit_s=settings.digest_unit_s)
 
-    api = SubscriptionsApi(store, sublog.publish, settings.api_tokens, now, preview)
+    api = SubscriptionsApi(
+        store, sublog.publish, settings.api_tokens, now, preview, allow_hosts=settings.allow_hosts
+    )
 
     def view(path: str, routes: list[Route]) -> type[faust.web.View]:
         methods: dict[str, Any] = {}

@@ -7,7 +7,9 @@ is set once the topic has been read to the end offsets it had at start, so ``/re
 and the matching agent wait for it. API writes go through ``publish``, which waits until
 this worker has applied the record (read-your-writes) or the wait runs out.
 ``reload_file`` re-reads the declarative file when it changed (a file that does not
-load is logged and the previous one stays in force).
+load is logged and the previous one stays in force). The file's channel URLs are checked
+against the delivery guard at start (refused: the service does not start, every problem
+listed) and at each reload (refused: logged, the previous file stays in force).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
 
 from services.alerting import metrics
+from services.alerting.channelcheck import file_problems
 from services.alerting.store import SubscriptionStore
 from services.alerting.subscriptions import SubscriptionError, load_file
 from shared import kafka, topics
@@ -48,6 +51,10 @@ class SubscriptionLog:
         self._applied = asyncio.Condition()
         self._producer: AIOKafkaProducer | None = None
         self._file_stamp = _stamp(store.file_path)
+        file_subs = [sub for sub in store if store.source(sub.id) == "file"]
+        problems = file_problems(file_subs, settings.allow_hosts)
+        if problems:
+            raise SubscriptionError(f"{store.file_path}:\n" + "\n".join(problems))
         self.publish_gauges()
 
     def publish_gauges(self) -> None:
@@ -138,6 +145,9 @@ class SubscriptionLog:
         self._file_stamp = stamp
         try:
             subs = load_file(self.store.file_path)
+            problems = file_problems(subs, self.settings.allow_hosts)
+            if problems:
+                raise SubscriptionError(f"{self.store.file_path}:\n" + "\n".join(problems))
         except SubscriptionError as exc:
             log.error("subscriptions_file_invalid", path=str(self.store.file_path), error=str(exc))
             return
