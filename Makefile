@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 APT_PACKAGES := docker-compose prometheus chromium chromium-driver
 
-.PHONY: install run test test-fast lint system-deps bench chaos clean
+.PHONY: install run replay test test-fast lint system-deps bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ install: $(STAMP)
 ## make run: embedded broker + every service + seed replay + console subscriber (Ctrl-C stops)
 run: install
 	$(BIN)/python -m services.stack $(ARGS)
+
+## make replay: publish the seeds (or ARGS="archive.jsonl --speed 60 --interval 0") into the
+## pipeline `make run` started (found in var/stack.json), then exit
+replay: install
+	$(BIN)/python -m services.ingest replay --interval 0.5 $(ARGS)
 
 ## Debian packages the tests use (docker-compose, prometheus, chromium); installs what is missing
 system-deps:

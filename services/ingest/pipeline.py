@@ -20,6 +20,7 @@ import contextlib
 import functools
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -43,7 +44,7 @@ from services.ingest.state import FeedState, IngestState, default_path
 from shared.records import Article
 from shared.settings import Settings
 
-__all__ = ["Ingestor", "RefreshResult"]
+__all__ = ["Ingestor", "RefreshResult", "fetch_limits", "http_client"]
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +70,8 @@ class RefreshResult:
     skipped: int = 0
     next_poll: float = 0.0
     parked: bool = False
+    # why entries were not published: ((reason, count), ...) in first-seen order
+    not_published: tuple[tuple[str, int], ...] = ()
 
 
 Normalised = list[tuple[Article | str, LeanMinHash | None]]
@@ -105,6 +108,35 @@ def oldest_first(items: Normalised) -> Normalised:
     return skipped + articles
 
 
+def fetch_limits(settings: Settings, accept: str = _ACCEPT) -> FetchLimits:
+    """The caps, timeouts, allow-list and headers of every feed fetch."""
+    return FetchLimits(
+        timeout_s=settings.fetch_timeout_s,
+        max_bytes=settings.fetch_max_bytes,
+        max_redirects=settings.fetch_max_redirects,
+        allow=tuple(settings.allow_hosts),
+        headers=(
+            ("User-Agent", settings.user_agent),
+            ("Accept", accept),
+            ("Accept-Encoding", "gzip, deflate"),
+        ),
+    )
+
+
+def http_client(settings: Settings) -> httpx.AsyncClient:
+    """The fetch client: no redirects (``fetch`` follows them, checking each), no proxies
+    or certificates from the environment."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.fetch_timeout_s, connect=settings.fetch_connect_timeout_s),
+        limits=httpx.Limits(
+            max_connections=settings.fetch_concurrency,
+            max_keepalive_connections=settings.fetch_concurrency,
+        ),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
 def _forget(running: dict[str, asyncio.Task[None]], url: str, _: asyncio.Task[None]) -> None:
     running.pop(url, None)
 
@@ -134,17 +166,7 @@ class Ingestor:
             park_after=settings.park_after_failures,
             park_interval_s=settings.park_interval_s,
         )
-        self._limits = FetchLimits(
-            timeout_s=settings.fetch_timeout_s,
-            max_bytes=settings.fetch_max_bytes,
-            max_redirects=settings.fetch_max_redirects,
-            allow=tuple(settings.allow_hosts),
-            headers=(
-                ("User-Agent", settings.user_agent),
-                ("Accept", _ACCEPT),
-                ("Accept-Encoding", "gzip, deflate"),
-            ),
-        )
+        self._limits = fetch_limits(settings)
         self._near = NearDuplicates(settings.near_dup_threshold, settings.near_dup_memory)
         self._near.load(self._state.recent_sketches(settings.near_dup_memory))
         self._global = asyncio.Semaphore(settings.fetch_concurrency)
@@ -162,16 +184,7 @@ class Ingestor:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            s = self._settings
-            self._http = httpx.AsyncClient(
-                timeout=httpx.Timeout(s.fetch_timeout_s, connect=s.fetch_connect_timeout_s),
-                limits=httpx.Limits(
-                    max_connections=s.fetch_concurrency,
-                    max_keepalive_connections=s.fetch_concurrency,
-                ),
-                follow_redirects=False,
-                trust_env=False,
-            )
+            self._http = http_client(self._settings)
         return self._http
 
     async def aclose(self) -> None:
@@ -234,19 +247,23 @@ class Ingestor:
         except ParseError as exc:
             return self._failed(feed, current, exc.kind, str(exc), None)
         new = exact = near = skipped = 0
+        reasons: Counter[str] = Counter()
         for item, sig in oldest_first(items):
             if isinstance(item, str):
                 skipped += 1
+                reasons[item] += 1
                 metrics.ENTRIES_SKIPPED.inc()
                 log.info("entry_skipped", feed=feed.url, reason=item)
                 continue
             if self._state.is_seen(item.id):
                 exact += 1
+                reasons["already seen (same id)"] += 1
                 metrics.DUPLICATES.labels("exact").inc()
                 continue
             original = self._near.find(sig) if sig is not None else None
             if original is not None:
                 near += 1
+                reasons["near duplicate of an article seen before"] += 1
                 metrics.DUPLICATES.labels("near").inc()
                 self._state.mark_seen(item.id, feed.url, now)
                 log.info("near_duplicate", feed=feed.url, article=item.id, url=item.url,
@@ -265,7 +282,10 @@ class Ingestor:
         result = self._succeeded(feed, current, fetched.validators, fetched, "ok", changed=new > 0)
         log.info("feed_refreshed", feed=feed.url, new=new, duplicates=exact, near_duplicates=near,
                  skipped=skipped, next_in_s=round(result.next_poll - now, 1))  # fmt: skip
-        return replace(result, new=new, duplicates=exact, near_duplicates=near, skipped=skipped)
+        return replace(
+            result, new=new, duplicates=exact, near_duplicates=near, skipped=skipped,
+            not_published=tuple(reasons.items()),
+        )  # fmt: skip
 
     def _succeeded(
         self,
