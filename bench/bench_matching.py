@@ -51,13 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services.alerting.index import SubscriptionIndex
 from services.alerting.subscriptions import Subscription
-from shared.records import (
-    Article,
-    Mention,
-    StorySummary,
-    StoryUpdate,
-    TaggedArticle,
-)
+from shared.records import StoryUpdate
+from tests.support import records
 
 T0 = datetime(2025, 11, 25, tzinfo=UTC)
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -293,39 +288,21 @@ class Realistic:
 def build_update(
     i: int, title: str, text: str, lang: str, source: str, entities: Sequence[str], size: int
 ) -> StoryUpdate:
-    mentions = tuple(
-        Mention(entity=x, alias=x, text=x, field="text", start=0, end=1, snippet=x)
-        for x in entities
-    )
-    article = Article(
-        id=f"a{i}",
+    mentions = [records.mention(x, end=1) for x in entities]
+    article = records.article(
+        f"a{i}",
         url=f"https://n.example/{i}",
         title=title,
         text=text,
         lang=lang,
         published=T0,
-        fetched=T0,
         source=source,
         feed="f",
     )
-    story = StorySummary(
-        id=f"st{i}",
-        lang=lang,
-        headline=title,
-        revision=1,
-        article_count=size,
-        source_count=1,
-        first_seen=T0,
-        last_seen=T0,
-        entities=tuple(entities),
-        terms=(),
-        members=(),
+    story = records.story(
+        f"st{i}", lang=lang, headline=title, article_count=size, first_seen=T0, entities=entities
     )
-    return StoryUpdate(
-        story=story,
-        article=TaggedArticle(article=article, mentions=mentions, watchlist_version="b"),
-        is_new=True,
-    )
+    return records.story_update(story, records.tagged(article, mentions, watchlist_version="b"))
 
 
 def realistic(n_subs: int, n_articles: int, rng: random.Random) -> tuple[list[str], list[Any]]:

@@ -44,25 +44,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench import archive as archive_mod
-from bench.harness import (
-    ROOT,
-    SECRET,
-    STAGES,
-    Pipeline,
-    Receiver,
-    cpu_seconds,
-    first_timestamp,
-    metric_sum,
-    replay,
-    scrape,
-    wait_for,
-)
+from bench.measure import ROOT, SECRET, first_timestamp, replay
 from bench.passthrough import SINK, SOURCE
 from services.ingest.replay import load_archive
 from services.stack.processes import ServiceProcess
 from shared import collector, kafka, topics
 from shared.broker import free_port
 from shared.settings import Settings
+from tests.support.receivers import Receiver
+from tests.support.services import STAGES, Pipeline, cpu_seconds, metric_sum, scrape
+from tests.support.waiting import wait_for
 
 GOAL_RATIO = 1.0
 GOAL_P99_MS = 250.0
@@ -329,7 +320,7 @@ async def pipeline_run(pipe: Pipeline, archive: Path, n: int, receiver: Receiver
 async def one_run(
     i: int, workdir: Path, archive: Path, records: list[tuple[bytes, bytes]], subs: Path
 ) -> dict[str, Any]:
-    receiver = await Receiver(port=_port_of(subs)).start()
+    receiver = await Receiver(SECRET, port=_port_of(subs), keep_bodies=False).start()
     pipe = Pipeline(workdir / f"run{i}", subs)
     try:
         pipe.start_broker()
@@ -361,7 +352,7 @@ def _port_of(subs: Path) -> int:
 async def latency_run(
     workdir: Path, archive: Path, rate: float, seconds: float, n_subs: int
 ) -> dict[str, Any]:
-    receiver = await Receiver().start()
+    receiver = await Receiver(SECRET, keep_bodies=False).start()
     subs = archive_mod.subscriptions(n_subs, receiver.url, SECRET)
     subs.append(
         {

@@ -38,7 +38,8 @@ import orjson
 from services.stories.clustering import Limits, StoryIndex
 from services.stories.scoring import centroid_norm, idf
 from services.stories.tokens import name_key, terms
-from shared.records import Article, TaggedArticle
+from shared.records import TaggedArticle
+from tests.support import records
 
 SIZES = (1_000, 10_000, 100_000)
 BATCH = 2_000
@@ -170,18 +171,17 @@ def _article(
     for i in range(0, len(words), 12):
         sentences.append(" ".join(words[i : i + 12]) + " " + names[(i // 12) % len(names)] + ".")
     text = " ".join(sentences) + f" {n % 97},{n % 10} 2025."
-    article = Article(
-        id=f"bench-{n}",
+    article = records.article(
+        f"bench-{n}",
         url=f"https://example.org/{n}",
         title=title,
         text=text,
         lang=lang,
         published=published,
-        fetched=published,
         source="bench",
         feed="bench",
     )
-    return TaggedArticle(article=article, mentions=(), watchlist_version="bench")
+    return records.tagged(article, watchlist_version="bench")
 
 
 def run_size(size: int, runs: int, seed: int = 1) -> dict[str, Any]:

@@ -43,7 +43,8 @@ from services.tagger.matcher import Matcher  # noqa: E402
 from services.tagger.watchlist import load_watchlist, parse_watchlist  # noqa: E402
 from shared import topics  # noqa: E402
 from shared.broker import EmbeddedBroker, free_port  # noqa: E402
-from shared.records import Article  # noqa: E402
+from tests.support.records import article as build_article  # noqa: E402
+from tests.support.services import cpu_seconds, service_env  # noqa: E402
 
 TARGET_BYTES = 1_000_000
 
@@ -184,14 +185,13 @@ def synthetic_articles(count: int, seed: int = 11) -> list[tuple[bytes, bytes]]:
                 words = rng.choices(FILLER, k=rng.randint(8, 20))
                 sentences.append(" ".join(words).capitalize() + ".")
         feed = f"bench-feed-{n % 8}"
-        article = Article(
-            id=f"bench-{n}",
+        article = build_article(
+            f"bench-{n}",
             url=f"https://example.org/bench/{n}",
             title=rng.choice(mentions)[:120],
             text=" ".join(sentences),
             lang=rng.choice(["de", "en"]),
             published=now,
-            fetched=now,
             source="bench",
             feed=feed,
         )
@@ -199,9 +199,11 @@ def synthetic_articles(count: int, seed: int = 11) -> list[tuple[bytes, bytes]]:
     return records
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100.0  # SC_CLK_TCK on Linux
+def cpu_of(service: ServiceProcess) -> float:
+    assert service.proc is not None
+    seconds = cpu_seconds(service.proc.pid)
+    assert seconds is not None, f"{service.name} is gone"
+    return seconds
 
 
 async def through(
@@ -234,7 +236,7 @@ async def through(
     try:
         done = seen = 0
         for batch in batches:
-            cpu0 = cpu_seconds(service.proc.pid)
+            cpu0 = cpu_of(service)
             t0 = time.monotonic()
             sent = [await producer.send(source, key=k, value=v) for k, v in batch]
             await asyncio.gather(*sent)
@@ -248,9 +250,7 @@ async def through(
             seconds = time.monotonic() - t0
             result = {
                 "articles_s": round(len(batch) / seconds, 1),
-                "cpu_ms_per_article": round(
-                    (cpu_seconds(service.proc.pid) - cpu0) / len(batch) * 1000, 3
-                ),
+                "cpu_ms_per_article": round((cpu_of(service) - cpu0) / len(batch) * 1000, 3),
             }
     finally:
         await consumer.stop()
@@ -278,12 +278,7 @@ async def agent_bench(count: int) -> dict[str, object]:
             await admin.create_topics([NewTopic(s.name, s.partitions, 1) for s in specs])
         finally:
             await admin.close()
-        env = {
-            "WIREWATCH_KAFKA_BOOTSTRAP": broker.bootstrap,
-            "WIREWATCH_KAFKA_IDEMPOTENCE": "false",
-            "WIREWATCH_DATA_DIR": str(Path(tmp) / "var"),
-            "WIREWATCH_LOG_LEVEL": "warning",
-        }
+        env = service_env(broker.bootstrap, Path(tmp), extra={"WIREWATCH_LOG_LEVEL": "warning"})
         bare = ServiceProcess(
             "tagger",
             env,

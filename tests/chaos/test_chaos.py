@@ -27,9 +27,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench import archive as archive_mod
-from bench.harness import SECRET, STAGES, Pipeline, Receiver, metric_sum, wait_for
+from bench.measure import SECRET
 from shared import kafka, topics
 from shared.settings import Settings
+from tests.support.kafka import read_all
+from tests.support.receivers import Receiver
+from tests.support.services import STAGES, Pipeline, metric_sum
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(400)]
 
@@ -167,7 +171,7 @@ def chaos_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
 
 @pytest.fixture
 async def stack(tmp_path: Path, chaos_archive: tuple[Path, list[str]]) -> AsyncIterator[Stack]:
-    receiver = await Receiver().start()
+    receiver = await Receiver(SECRET, keep_bodies=False).start()
     s = Stack(tmp_path, receiver, *chaos_archive)
     try:
         await s.start()
@@ -382,24 +386,7 @@ async def _one_record(bootstrap: str, topic: str) -> dict[str, Any]:
 
 
 async def _dead_letters(bootstrap: str) -> list[dict[str, Any]]:
-    consumer = AIOKafkaConsumer(
-        topics.DEAD_LETTERS.name,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=32 * 1024 * 1024,
-    )
-    await consumer.start()
-    out = []
-    try:
-        idle = 0
-        while idle < 3:
-            batch = await consumer.getmany(timeout_ms=500)
-            idle = 0 if batch else idle + 1
-            out += [orjson.loads(r.value) for rs in batch.values() for r in rs]
-    finally:
-        await consumer.stop()
-    return out
+    return [orjson.loads(v) for v in await read_all(bootstrap, topics.DEAD_LETTERS.name)]
 
 
 async def test_poison_messages(stack: Stack, chaos_report: dict[str, dict[str, Any]]) -> None:
@@ -498,24 +485,12 @@ async def _committed(bootstrap: str, group: str, topic: str) -> int:
 
 
 async def _article_ids(bootstrap: str, topic: str, path: tuple[str, ...]) -> list[str]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
     out = []
-    try:
-        idle = 0
-        while idle < 3:
-            batch = await consumer.getmany(timeout_ms=500)
-            idle = 0 if batch else idle + 1
-            for rs in batch.values():
-                for r in rs:
-                    value: Any = orjson.loads(r.value)
-                    for step in path:
-                        value = value[step]
-                    out.append(value)
-    finally:
-        await consumer.stop()
+    for raw in await read_all(bootstrap, topic):
+        value: Any = orjson.loads(raw)
+        for step in path:
+            value = value[step]
+        out.append(value)
     return out
 
 

@@ -15,17 +15,14 @@ import shutil
 import struct
 import subprocess
 import sys
-import time
 import urllib.request
 import zlib
-from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.alerting.signing import new_secret
@@ -33,10 +30,17 @@ from services.ingest.replay import load_seeds
 from services.stack.processes import ServiceProcess
 from shared.broker import EmbeddedBroker, free_port
 from shared.settings import ROOT
+from tests.support.receivers import Receiver
+from tests.support.records import webhook_subscription
+from tests.support.services import service_env
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 FOUR = {"elon_musk", "sam_altman", "openai", "tesla_roadster"}
+# the services answer from other processes: poll them off this loop, where the receiver
+# runs, and take "connection refused" as "not yet"
+POLL: dict[str, Any] = {"every": 0.3, "in_thread": True, "ignoring": (OSError,)}
 SEED_URL = "https://seeds.wirewatch.invalid/000-musk-altman-roadster"
 SEED_HEADLINE = "Musk vs. Altman: 39.000 Euro, ein Roadster"
 WINDOW = (1280, 640)
@@ -125,47 +129,14 @@ def png_size_and_colours(data: bytes) -> tuple[tuple[int, int], int]:
     return (width, height), len(set(zlib.decompress(idat)))
 
 
-async def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if cond():
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.3)
-
-
 async def test_page_shows_the_seed_story_its_mentions_and_alert(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    hook_port = free_port()
-    received: list[bytes] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        received.append(await request.read())
-        return web.json_response({"ok": True})
-
-    hook_app = web.Application()
-    hook_app.add_routes([web.post("/hook", hook)])
-    runner = web.AppRunner(hook_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", hook_port).start()
-    (tmp_path / "subscriptions.yaml").write_text(yaml.safe_dump({"subscriptions": [
-        {"id": "musk-and-altman", "query": "@elon_musk AND @sam_altman",
-         "channel": {"type": "webhook", "url": f"http://127.0.0.1:{hook_port}/hook",
-                     "secret": new_secret()}},
-    ]}))  # fmt: skip
-    env = {
-        "WIREWATCH_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "WIREWATCH_KAFKA_IDEMPOTENCE": "false",
-        "WIREWATCH_ALLOW_HOSTS": '["127.0.0.1"]',
-        "WIREWATCH_SUBSCRIPTIONS_FILE": str(tmp_path / "subscriptions.yaml"),
-        "WIREWATCH_DATA_DIR": str(tmp_path / "var"),
-        "WIREWATCH_LOG_FORMAT": "json",
-    }
+    receiver = await Receiver(new_secret()).start()
+    subs = [webhook_subscription("musk-and-altman", "@elon_musk AND @sam_altman",
+                                 receiver.url, receiver.secret)]  # fmt: skip
+    (tmp_path / "subscriptions.yaml").write_text(yaml.safe_dump({"subscriptions": subs}))
+    env = service_env(broker.bootstrap, tmp_path, subscriptions=tmp_path / "subscriptions.yaml")
     procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
              for name in ("tagger", "stories", "alerting", "dashboard")}  # fmt: skip
     dashboard = procs["dashboard"]
@@ -187,8 +158,8 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
                 a["article_url"] == SEED_URL for a in alerts
             )
 
-        await wait_for(seed_story_shown, 60, "the seed story and its alert in the API")
-        await wait_for(lambda: bool(received), 30, "the subscriber's alert")
+        await wait_for(seed_story_shown, 60, "the seed story and its alert in the API", **POLL)
+        await wait_for(lambda: bool(receiver.delivered()), 30, "the subscriber's alert")
         # The dashboard reads the tagged articles on its own: wait until it has counted
         # every mention the tagger counted, which is what the chart is checked against.
         counts: dict[str, Any] = {}
@@ -204,7 +175,10 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
             )
 
         await wait_for(
-            dashboard_caught_up, 30, "every seed tagged and counted by the dashboard as by tagger"
+            dashboard_caught_up,
+            30,
+            "every seed tagged and counted by the dashboard as by tagger",
+            **POLL,
         )
         mentions, tagger_mentions = counts["api"], counts["tagger"]
 
@@ -229,7 +203,7 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
     finally:
         for proc in procs.values():
             proc.stop()
-        await runner.cleanup()
+        await receiver.stop()
 
     assert page.loaded, "the page never loaded its data"
     seed = [s for s in page.stories.values() if s["text"].startswith(SEED_HEADLINE)]
@@ -246,7 +220,7 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
     assert page.chart_total == sum(api_totals.values()) > 0
     assert set(page.legend) == FOUR
     assert page.alerts, "no alert on the page"
-    assert received, "the subscriber got no alert"
+    assert receiver.delivered(), "the subscriber got no alert"
 
     (width, height), colours = png_size_and_colours(shot.read_bytes())
     assert (width, height) == WINDOW

@@ -23,7 +23,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from services.alerting.channels import Outcome, SmtpSettings, send, session
 from services.alerting.policy import build_alert
 from services.alerting.subscriptions import Subscription, validate
-from shared.records import Alert, Article, Mention, StorySummary, StoryUpdate, TaggedArticle
+from shared.records import Alert
+from tests.support import records
 
 pytestmark = pytest.mark.integration
 
@@ -33,44 +34,19 @@ LOOPBACK = ["127.0.0.1"]
 
 
 def make_alert() -> Alert:
-    mention = Mention(
-        entity="elon_musk",
-        alias="Musk",
-        text="Musk",
-        field="title",
-        start=0,
-        end=4,
-        snippet="Musk sues OpenAI",
+    mention = records.mention(
+        "elon_musk", alias="Musk", text="Musk", field="title", snippet="Musk sues OpenAI"
     )
-    article = Article(
-        id="art_1",
-        url="https://news.example/a1",
-        title="Musk sues Altman",
-        text="…",
-        lang="en",
-        published=T0,
-        fetched=T0,
-        source="Reuters",
-        feed="https://news.example/feed",
+    article = records.article(
+        "art_1", url="https://news.example/a1", title="Musk sues Altman", text="…", published=T0
     )
-    story = StorySummary(
-        id="st_1",
-        lang="en",
+    story = records.story(
+        "st_1",
         headline="Musk sues Altman",
-        revision=1,
-        article_count=1,
-        source_count=1,
-        first_seen=T0,
-        last_seen=T0,
         entities=("elon_musk", "sam_altman"),
-        terms=(),
         members=("art_1",),
     )
-    update = StoryUpdate(
-        story=story,
-        article=TaggedArticle(article=article, mentions=(mention,), watchlist_version="w"),
-        is_new=True,
-    )
+    update = records.story_update(story, records.tagged(article, [mention], watchlist_version="w"))
     sub = validate(
         {
             "id": "musk",
@@ -127,6 +103,16 @@ async def http_server() -> AsyncIterator[Callable[[Handler], Awaitable[Receiver]
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+def answer_200(hits: list[str]) -> Handler:
+    """A handler that records each request's path in ``hits`` and answers 200."""
+
+    async def handle(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(status=200)
+
+    return handle
 
 
 @pytest.fixture
@@ -257,12 +243,7 @@ async def test_webhook_to_private_address_refused(client: Any, url: str, detail:
 
 async def test_webhook_refusal_happens_before_connecting(http_server: Any, client: Any) -> None:
     hits: list[str] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        hits.append(request.path)
-        return web.Response(status=200)
-
-    receiver = await http_server(handle)
+    receiver = await http_server(answer_200(hits))
     outcome = await send_webhook(client, receiver.base + "/x", allow=[])
     assert outcome.status == "final" and outcome.detail.startswith("refused: ")
     assert hits == []
@@ -398,12 +379,7 @@ async def test_apprise_failure_is_retry_with_detail(http_server: Any, client: An
 
 async def test_apprise_private_target_refused(http_server: Any, client: Any) -> None:
     hits: list[str] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        hits.append(request.path)
-        return web.Response(status=200)
-
-    receiver = await http_server(handle)
+    receiver = await http_server(answer_200(hits))
     sub = subscription({"type": "apprise", "url": receiver.base.replace("http://", "json://")})
     outcome = await send(make_alert(), sub, http=client, allow_hosts=[], smtp=None, timeout=5)
     assert outcome == Outcome(

@@ -14,6 +14,7 @@ must evaluate healthy inside Prometheus itself."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,11 @@ from services.ingest.replay import load_seeds
 from services.stack.processes import SERVICES, ServiceProcess
 from shared.broker import EmbeddedBroker, free_port, wait_for_port
 from shared.settings import ROOT
-from tests.e2e.feeds import rss
+from tests.support.feeds import rss, serve
+from tests.support.receivers import Receiver
+from tests.support.records import webhook_subscription
+from tests.support.services import service_env
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -124,30 +129,6 @@ def scrape_config(ports: dict[str, int], rule_files: list[str]) -> dict[str, Any
     return config
 
 
-async def eventually(cond: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``cond`` in a thread (it may block on HTTP: the loopback servers share this
-    event loop) until it holds or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    while not await asyncio.to_thread(cond):
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.5)
-    return True
-
-
-async def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    if not await eventually(cond, timeout):
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, int]:
-    port = free_port()
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, port
-
-
 async def poison(bootstrap: str) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
@@ -175,60 +156,56 @@ def has_data(result: dict[str, Any]) -> bool:
 
 @pytest.fixture
 async def loopback() -> AsyncIterator[dict[str, Any]]:
-    """Feeds (one listing each item twice, one answering 500) and a webhook receiver."""
+    """Feeds (one listing each item twice, one answering 500) and a webhook receiver
+    (/hook accepts, /gone refuses, /flaky fails once)."""
     traps = [a for a in load_seeds(ROOT / "seeds") if any(f"/{n}-" in a.url for n in TRAPS)]
     body = rss(traps + traps)  # the repeats are exact duplicates for ingest's dedup
-    delivered: list[str] = []
 
     async def feed(request: web.Request) -> web.Response:
         if request.path == "/broken.rss":
             return web.Response(status=500, text="broken on purpose")
         return web.Response(body=body, content_type="application/rss+xml")
 
-    async def hook(request: web.Request) -> web.Response:
-        delivered.append(request.path)
-        if request.path == "/gone":
-            return web.json_response({"error": "gone"}, status=410)
-        if request.path == "/flaky" and delivered.count("/flaky") == 1:
-            return web.json_response({"error": "try again"}, status=503)
-        return web.json_response({"ok": True})
+    def answer(path: str) -> int:
+        if path == "/gone":
+            return 410
+        if path == "/flaky" and receiver.paths.count("/flaky") == 1:
+            return 503
+        return 200
 
+    receiver = await Receiver(new_secret(), answer=answer).start()
     app = web.Application()
-    app.add_routes([web.get("/{name}.rss", feed), web.post("/{name}", hook)])
+    app.add_routes([web.get("/{name}.rss", feed)])
     runner, port = await serve(app)
     try:
-        yield {"port": port, "delivered": delivered}
+        yield {"feeds": f"http://127.0.0.1:{port}", "receiver": receiver}
     finally:
         await runner.cleanup()
+        await receiver.stop()
 
 
 async def test_dashboards_and_rules_on_real_prometheus(
     broker: EmbeddedBroker, tmp_path: Path, loopback: dict[str, Any]
 ) -> None:
-    base = f"http://127.0.0.1:{loopback['port']}"
+    base, receiver = loopback["feeds"], loopback["receiver"]
     (tmp_path / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [
         {"url": f"{base}/good.rss", "name": "Good"},
         {"url": f"{base}/broken.rss", "name": "Broken"},
     ]}))  # fmt: skip
-    secret = new_secret()
+    secret = receiver.secret
+    hook, gone, flaky = (receiver.url_for(p) for p in ("/hook", "/gone", "/flaky"))
     (tmp_path / "subscriptions.yaml").write_text(yaml.safe_dump({"subscriptions": [
-        {"id": "musk-and-altman", "query": "@elon_musk AND @sam_altman",
-         "channel": {"type": "webhook", "url": f"{base}/hook", "secret": secret}},
-        {"id": "altman-gone", "query": "@sam_altman",
-         "channel": {"type": "webhook", "url": f"{base}/gone", "secret": secret}},
-        {"id": "openai-flaky", "query": "@openai",
-         "channel": {"type": "webhook", "url": f"{base}/flaky", "secret": secret}},
+        webhook_subscription("musk-and-altman", "@elon_musk AND @sam_altman", hook, secret),
+        webhook_subscription("altman-gone", "@sam_altman", gone, secret),
+        webhook_subscription("openai-flaky", "@openai", flaky, secret),
     ]}))  # fmt: skip
-    env = {
-        "WIREWATCH_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "WIREWATCH_KAFKA_IDEMPOTENCE": "false",
-        "WIREWATCH_ALLOW_HOSTS": '["127.0.0.1"]',
-        "WIREWATCH_FEEDS_FILE": str(tmp_path / "feeds.yaml"),
-        "WIREWATCH_SUBSCRIPTIONS_FILE": str(tmp_path / "subscriptions.yaml"),
-        "WIREWATCH_DATA_DIR": str(tmp_path / "var"),
-        "WIREWATCH_LOG_FORMAT": "json",
-        "WIREWATCH_DELIVERY_BACKOFF_S": "0.5",
-    }
+    env = service_env(
+        broker.bootstrap,
+        tmp_path,
+        subscriptions=tmp_path / "subscriptions.yaml",
+        feeds=tmp_path / "feeds.yaml",
+        extra={"WIREWATCH_DELIVERY_BACKOFF_S": "0.5"},
+    )
     procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
              for name in SERVICES}  # fmt: skip
     config = scrape_config({n: p.port for n, p in procs.items()},
@@ -251,11 +228,11 @@ async def test_dashboards_and_rules_on_real_prometheus(
         # increase() sees that counter grow. Alerting's refused delivery (/gone) exports
         # a dead-letter series of its own, so "any series" is not tagger's.
         await wait_for(lambda: TAGGER_POISONED in dead_letter_series(prom),
-                       30, "tagger's first dead letter in Prometheus")  # fmt: skip
+                       30, "tagger's first dead letter in Prometheus", in_thread=True)  # fmt: skip
         await poison(broker.bootstrap)
-        await wait_for(lambda: "/hook" in loopback["delivered"], 30, "a delivered alert")
-        await wait_for(lambda: "/gone" in loopback["delivered"], 30, "a refused alert")
-        await wait_for(lambda: loopback["delivered"].count("/flaky") >= 2, 30, "a retried alert")
+        await wait_for(lambda: "/hook" in receiver.paths, 30, "a delivered alert")
+        await wait_for(lambda: "/gone" in receiver.paths, 30, "a refused alert")
+        await wait_for(lambda: receiver.paths.count("/flaky") >= 2, 30, "a retried alert")
         listing = procs["alerting"].url("/subscriptions")
         api = await asyncio.to_thread(urllib.request.urlopen, listing, None, 5)
         assert api.status == 200
@@ -264,13 +241,17 @@ async def test_dashboards_and_rules_on_real_prometheus(
         queries = panel_queries()
         # Give every panel the time to have data (rate() needs two scrapes of a series);
         # the assertions below name the panels that still have none.
-        await eventually(lambda: all(has_data(prom.query(e)) for _, e in queries), 30)
+        with contextlib.suppress(TimeoutError):
+            await wait_for(lambda: all(has_data(prom.query(e)) for _, e in queries), 30,
+                           "every panel's data", every=0.5, in_thread=True)  # fmt: skip
         # every worker's lag, not just the first one recorded: a worker's series appear
         # after its first commit, and a CI run checked while two were still missing
         await wait_for(
             lambda: lag_services(prom.query("wirewatch:consumer_lag:sum")) >= LAGGED,
             60,
             "recorded lag of every worker",
+            every=0.5,
+            in_thread=True,
         )
         # The rule must hold tagger's series, not only alerting's: poison until it does
         # (under load the rule can take a few evaluations to see the counter grow).

@@ -1,4 +1,4 @@
-"""Fixtures of the alerting integration tests (helpers live in ``harness``)."""
+"""Fixtures of the alerting integration tests (helpers live in ``tests.support``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.alerting.signing import new_secret
-from tests.integration.alerting.harness import Receiver
+from tests.support.receivers import Receiver
 
 
 @pytest.fixture

@@ -13,15 +13,12 @@ import pytest
 
 from services.alerting.signing import new_secret
 from shared.broker import EmbeddedBroker
-from tests.integration.alerting.harness import (
-    TOKEN,
-    Alerting,
-    Receiver,
-    make_update,
-    publish_updates,
-    subscription,
-    wait_for,
-)
+from tests.support.kafka import publish_updates
+from tests.support.receivers import Receiver
+from tests.support.records import fresh_update, webhook_subscription
+from tests.support.services import API_TOKEN as TOKEN
+from tests.support.services import Alerting
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -41,9 +38,11 @@ def stories(receiver: Receiver, sub_id: str) -> list[str]:
 async def test_api_writes_are_checked_durable_and_take_effect(
     broker: EmbeddedBroker, tmp_path: Path, receiver: Receiver
 ) -> None:
-    control = subscription("control", "@elon_musk", receiver.url, receiver.secret)
+    control = webhook_subscription("control", "@elon_musk", receiver.url, receiver.secret)
     alerting = await Alerting(broker, tmp_path, [control]).start()
-    new = subscription("api-desk", "@sam_altman AND @elon_musk", receiver.url, receiver.secret)
+    new = webhook_subscription(
+        "api-desk", "@sam_altman AND @elon_musk", receiver.url, receiver.secret
+    )
     try:
         async with httpx.AsyncClient(base_url=alerting.url(""), timeout=15) as client:
             # refused and malformed: clear messages, nothing changes
@@ -84,19 +83,19 @@ async def test_api_writes_are_checked_durable_and_take_effect(
             assert await ids(client) == ["api-desk", "control"]
             assert (await client.post("/subscriptions", json=new, headers=AUTH)).status_code == 409
 
-            await publish_updates(broker.bootstrap, [make_update("st_1")])
+            await publish_updates(broker.bootstrap, [fresh_update("st_1")])
             await wait_for(lambda: "st_1" in stories(receiver, "api-desk"), 20, "api alert")
 
             # pause: the control still alerts, the paused one does not
             r = await client.post("/subscriptions/api-desk/pause", headers=AUTH)
             assert (r.status_code, r.json()["paused"]) == (200, True)
-            await publish_updates(broker.bootstrap, [make_update("st_2")])
+            await publish_updates(broker.bootstrap, [fresh_update("st_2")])
             await wait_for(lambda: "st_2" in stories(receiver, "control"), 20, "control alert")
             await asyncio.sleep(1.0)
             assert "st_2" not in stories(receiver, "api-desk")
 
             # a second API subscription that must survive the restart
-            keep = subscription("api-keep", "@openai", receiver.url, receiver.secret)
+            keep = webhook_subscription("api-keep", "@openai", receiver.url, receiver.secret)
             assert (await client.post("/subscriptions", json=keep, headers=AUTH)).status_code == 201
             r = await client.patch(
                 "/subscriptions/api-keep", json={"query": "@openai OR @tesla"}, headers=AUTH
@@ -115,7 +114,7 @@ async def test_api_writes_are_checked_durable_and_take_effect(
                 "query"
             ] == "@openai OR @tesla"
         await publish_updates(
-            broker.bootstrap, [make_update("st_3", entities=("openai", "sam_altman"))]
+            broker.bootstrap, [fresh_update("st_3", entities=("openai", "sam_altman"))]
         )
         await wait_for(lambda: "st_3" in stories(receiver, "api-keep"), 20, "kept sub alerts")
     finally:
@@ -126,7 +125,7 @@ async def test_every_route_is_in_the_openapi_document(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
     receiver = Receiver(new_secret())
-    subs = [subscription("control", "@elon_musk", receiver.url, receiver.secret)]
+    subs = [webhook_subscription("control", "@elon_musk", receiver.url, receiver.secret)]
     alerting = await Alerting(broker, tmp_path, subs, {"WIREWATCH_API_TOKENS": "[]"}).start()
     try:
         async with httpx.AsyncClient(base_url=alerting.url(""), timeout=15) as client:

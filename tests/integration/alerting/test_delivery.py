@@ -13,15 +13,11 @@ import pytest
 
 from services.alerting.signing import new_secret
 from shared.broker import EmbeddedBroker
-from tests.integration.alerting.harness import (
-    Alerting,
-    Receiver,
-    make_update,
-    publish_updates,
-    read_dead_letters,
-    subscription,
-    wait_for,
-)
+from tests.support.kafka import publish_updates, read_dead_letters
+from tests.support.receivers import Receiver
+from tests.support.records import fresh_update, webhook_subscription
+from tests.support.services import Alerting
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 
@@ -36,10 +32,10 @@ async def test_receiver_down_then_up_gets_every_alert(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
     receiver = Receiver(new_secret())  # not listening yet: connections are refused
-    subs = [subscription("desk", "@elon_musk", receiver.url, receiver.secret)]
+    subs = [webhook_subscription("desk", "@elon_musk", receiver.url, receiver.secret)]
     alerting = await Alerting(broker, tmp_path, subs, FAST).start()
     try:
-        await publish_updates(broker.bootstrap, [make_update(f"st_{n}") for n in range(3)])
+        await publish_updates(broker.bootstrap, [fresh_update(f"st_{n}") for n in range(3)])
         await asyncio.sleep(3.0)  # several attempts fail meanwhile
         assert receiver.got == []
         receiver.status = 503  # up, but failing
@@ -71,10 +67,10 @@ async def test_gone_is_dead_lettered_then_redriven(
     broker: EmbeddedBroker, tmp_path: Path, receiver: Receiver
 ) -> None:
     receiver.status = 410
-    subs = [subscription("desk", "@elon_musk", receiver.url, receiver.secret)]
+    subs = [webhook_subscription("desk", "@elon_musk", receiver.url, receiver.secret)]
     alerting = await Alerting(broker, tmp_path, subs, FAST).start()
     try:
-        await publish_updates(broker.bootstrap, [make_update("st_gone")])
+        await publish_updates(broker.bootstrap, [fresh_update("st_gone")])
         await wait_for(lambda: len(receiver.got) >= 1, 20, "the first attempt")
         letters: list = []
 

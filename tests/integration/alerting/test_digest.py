@@ -10,14 +10,11 @@ from pathlib import Path
 import pytest
 
 from shared.broker import EmbeddedBroker
-from tests.integration.alerting.harness import (
-    Alerting,
-    Receiver,
-    make_update,
-    publish_updates,
-    subscription,
-    wait_for,
-)
+from tests.support.kafka import publish_updates
+from tests.support.receivers import Receiver
+from tests.support.records import fresh_update, webhook_subscription
+from tests.support.services import Alerting
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 UNIT_S = 3.0  # one "digest minute" lasts 3 s here, so a 2-minute digest window is 6 s
@@ -28,10 +25,10 @@ async def test_two_stories_in_one_window_make_one_digest(
     broker: EmbeddedBroker, tmp_path: Path, receiver: Receiver
 ) -> None:
     subs = [
-        subscription(
+        webhook_subscription(
             "daily", "@elon_musk", receiver.url, receiver.secret, mode="digest", digest_minutes=2
         ),
-        subscription("live", "@elon_musk", receiver.url, receiver.secret),
+        webhook_subscription("live", "@elon_musk", receiver.url, receiver.secret),
     ]
     env = {"WIREWATCH_DIGEST_UNIT_S": str(UNIT_S)}
     alerting = await Alerting(broker, tmp_path, subs, env).start()
@@ -40,7 +37,7 @@ async def test_two_stories_in_one_window_make_one_digest(
         await asyncio.sleep(WINDOW_S - into_window + 0.3)  # just after a window opened
         await publish_updates(
             broker.bootstrap,
-            [make_update("st_a", title="Story A"), make_update("st_b", title="Story B")],
+            [fresh_update("st_a", title="Story A"), fresh_update("st_b", title="Story B")],
         )
 
         def digests() -> list[dict]:

@@ -19,13 +19,11 @@ from services.stack.processes import ServiceProcess
 from shared.broker import EmbeddedBroker, free_port
 from shared.records import Article, StoryUpdate
 from shared.settings import ROOT
-from tests.integration.alerting.harness import (
-    Alerting,
-    Receiver,
-    publish,
-    subscription,
-    wait_for,
-)
+from tests.support.kafka import publish
+from tests.support.receivers import Receiver
+from tests.support.records import webhook_subscription
+from tests.support.services import Alerting
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 EVERY = 3
@@ -127,7 +125,7 @@ async def test_seeds_and_follow_ups_alert_once_per_story_plus_updates(
     english = next(a for a in seeds if a.url.endswith("001-altman-roadster-refund"))
     articles = [*seeds, *follow_ups(english)]
     subs = [
-        subscription(
+        webhook_subscription(
             "musk-and-altman",
             "@elon_musk AND @sam_altman",
             receiver.url,

@@ -9,9 +9,8 @@ from pathlib import Path
 from services.ingest.feeds import FeedConfig
 from services.ingest.normalise import article_id, canonical_url
 from services.ingest.replay import load_seeds
-from tests.e2e.feeds import rss as seeds_rss
-
-from .conftest import wait_for
+from tests.support.feeds import rss as seeds_rss
+from tests.support.waiting import wait_for
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 BODY_1 = (
@@ -76,7 +75,7 @@ async def test_run_polls_the_feeds_file_until_stopped(server, settings, ingestor
     settings.feeds_file.write_text(f"feeds:\n  - url: {url}\n")
     stop = asyncio.Event()
     task = asyncio.create_task(ingestor.run(stop))
-    await wait_for(lambda: len(published.articles) == 2)
+    await wait_for(lambda: len(published.articles) == 2, 5, "two articles published", every=0.02)
     assert ingestor.ready()
     stop.set()
     await asyncio.wait_for(task, 5)

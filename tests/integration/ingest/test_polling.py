@@ -14,8 +14,9 @@ from structlog.testing import capture_logs
 from services.ingest.feeds import FeedConfig
 from services.ingest.pipeline import Ingestor
 from services.ingest.state import IngestState, default_path
+from tests.support.waiting import wait_for
 
-from .conftest import Published, wait_for
+from .conftest import Published
 
 
 def item(n: int, text: str | None = None, link: str | None = None) -> str:
@@ -200,12 +201,17 @@ async def test_feeds_added_and_removed_while_running(server, settings, published
     stop = asyncio.Event()
     task = asyncio.create_task(ingestor.run(stop))
     try:
-        await wait_for(lambda: len(published.articles) == 1)
+        await wait_for(lambda: len(published.articles) == 1, 5, "feed A's article", every=0.02)
         settings.feeds_file.write_text(f"feeds:\n  - url: {b}\n    name: B\n")
-        await wait_for(lambda: len(published.articles) == 2)
+        await wait_for(lambda: len(published.articles) == 2, 5, "feed B's article", every=0.02)
         with capture_logs() as logs:
             settings.feeds_file.write_text("feeds: [")  # broken: the old list is kept
-            await wait_for(lambda: any(e["event"] == "feeds_file_invalid" for e in logs))
+            await wait_for(
+                lambda: any(e["event"] == "feeds_file_invalid" for e in logs),
+                5,
+                "the broken feeds file to be read",
+                every=0.02,
+            )
         assert {e["kept"] for e in logs if e["event"] == "feeds_file_invalid"} == {1}
         assert ingestor.ready()
     finally:
@@ -226,7 +232,7 @@ async def test_per_feed_interval_override(server, settings, published):
     stop = asyncio.Event()
     task = asyncio.create_task(ingestor.run(stop))
     try:
-        await wait_for(lambda: server.hits["/fast"] >= 4)
+        await wait_for(lambda: server.hits["/fast"] >= 4, 5, "four polls of /fast", every=0.02)
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)

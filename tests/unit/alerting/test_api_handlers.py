@@ -16,7 +16,7 @@ from services.alerting.api import MASK, ROUTES, ApiRequest, ApiResponse, Subscri
 from services.alerting.store import SubscriptionStore
 from services.alerting.subscriptions import validate
 from shared.records import SubscriptionChange
-from tests.unit.alerting.conftest import SECRET, make_sub_dict, make_update
+from tests.support.records import SECRET, make_sub_dict, make_update
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -12,7 +12,7 @@ from services.alerting.policy import build_alert, render, render_text
 from services.alerting.store import SubscriptionStore, to_wire
 from services.alerting.subscriptions import SubscriptionError, validate
 from shared.records import Alert, Digest, RetryEnvelope
-from tests.unit.alerting.conftest import make_sub_dict, make_update
+from tests.support.records import make_sub_dict, make_update
 
 NOW = datetime(2026, 11, 25, 12, 0, 10, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from services.alerting.retry import attempts_left, scheduled_wait
 from services.alerting.subscriptions import validate
 from shared.records import RetryEnvelope
 from shared.settings import Settings
-from tests.unit.alerting.conftest import make_sub_dict, make_update
+from tests.support.records import make_sub_dict, make_update
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SVIX = [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]

@@ -15,28 +15,10 @@ from services.dashboard.views import (
     RecentIds,
     StoryBoard,
 )
-from shared.records import (
-    Alert,
-    Article,
-    Mention,
-    StorySummary,
-    StoryUpdate,
-    TaggedArticle,
-)
+from shared.records import Alert, StoryUpdate
+from tests.support import records
 
 NOW = datetime(2026, 11, 25, 12, 2, 30, tzinfo=UTC)
-
-
-def mention(entity: str, start: int = 0) -> Mention:
-    return Mention(
-        entity=entity,
-        alias=entity,
-        text=entity,
-        field="text",
-        start=start,
-        end=start + len(entity),
-        snippet=entity,
-    )
 
 
 def update(
@@ -53,8 +35,8 @@ def update(
     last_seen: datetime = NOW,
     headline: str = "Musk vs. Altman",
 ) -> StoryUpdate:
-    article = Article(
-        id=article_id,
+    article = records.article(
+        article_id,
         url=f"https://example.org/{article_id}",
         title=headline,
         text="…",
@@ -64,25 +46,22 @@ def update(
         source="example",
         feed="test",
     )
-    tagged = TaggedArticle(
-        article=article,
-        mentions=tuple(mention(e, i * 20) for i, e in enumerate(mentions)),
-        watchlist_version="t",
+    tagged = records.tagged(
+        article, [records.mention(e, start=i * 20) for i, e in enumerate(mentions)]
     )
-    story = StorySummary(
-        id=story_id,
+    story = records.story(
+        story_id,
         lang=lang,
         headline=headline,
         revision=revision,
         article_count=size,
-        source_count=1,
         first_seen=last_seen - timedelta(minutes=size),
         last_seen=last_seen,
         entities=entities,
         terms=("roadster",),
         members=(article_id,),
     )
-    return StoryUpdate(story=story, article=tagged, is_new=revision == 1)
+    return records.story_update(story, tagged)
 
 
 def alert(ident: str, created: datetime = NOW, kind: str = "new") -> Alert:
@@ -100,7 +79,7 @@ def alert(ident: str, created: datetime = NOW, kind: str = "new") -> Alert:
         published=created,
         fetched=created,
         entities=("elon_musk", "sam_altman"),
-        mentions=(mention("elon_musk"),),
+        mentions=(records.mention("elon_musk"),),
         created=created,
     )
 

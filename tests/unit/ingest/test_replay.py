@@ -10,6 +10,7 @@ import pytest
 from services.ingest.replay import ArchiveError, gap, load_archive, load_seeds, replay
 from shared.records import Article
 from shared.settings import ROOT
+from tests.support import records
 
 T0 = datetime(2025, 10, 20, 7, 30, tzinfo=UTC)
 
@@ -52,8 +53,7 @@ def test_gap(speed: float, interval: float, gap_s: float, expected: float) -> No
 
 def _article(n: int, minutes: int) -> Article:
     at = T0 + timedelta(minutes=minutes)
-    return Article(id=f"a{n}", url="", title="t", text="x", lang="en", published=at,
-                   fetched=at, source="s", feed="f")  # fmt: skip
+    return records.article(f"a{n}", url="", title="t", text="x", published=at, source="s", feed="f")
 
 
 async def test_replay_paces_by_publication_gaps_and_streams() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.records import Article, Mention, TaggedArticle
+from shared.records import TaggedArticle
+from tests.support import records
 
 ROOT = Path(__file__).resolve().parents[3]
 DEVSTREAM = ROOT / "tests" / "data" / "stories" / "devstream.jsonl"
@@ -22,22 +23,17 @@ def tagged(
     source: str = "wire",
     entities: tuple[str, ...] = (),
 ) -> TaggedArticle:
-    article = Article(
-        id=article_id,
+    art = records.article(
+        article_id,
         url=f"https://example.org/{article_id}",
         title=title,
         text=text,
         lang=lang,
         published=published,
-        fetched=published,
         source=source,
         feed="test",
     )
-    mentions = tuple(
-        Mention(entity=e, alias=e, text=e, field="text", start=0, end=0, snippet="")
-        for e in entities
-    )
-    return TaggedArticle(article=article, mentions=mentions, watchlist_version="t")
+    return records.tagged(art, [records.mention(e, end=0, snippet="") for e in entities])
 
 
 def seed_article(published: datetime = T0) -> TaggedArticle:

@@ -1,4 +1,4 @@
-"""Serve articles as an RSS 2.0 feed from a loopback server (test helper)."""
+"""Articles as an RSS 2.0 feed, and a loopback app that serves one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from shared.broker import free_port
 from shared.records import Article
 
 
@@ -41,3 +42,12 @@ def feed_app(body: bytes, hits: list[str]) -> web.Application:
     app = web.Application()
     app.add_routes([web.get("/seeds.rss", serve)])
     return app
+
+
+async def serve(app: web.Application, port: int | None = None) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on 127.0.0.1 (a free port unless given); clean up the runner."""
+    port = free_port() if port is None else port
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
