@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,8 +13,9 @@ from aiohttp import web
 from services.ingest.pipeline import Ingestor
 from shared.records import Article
 from shared.settings import Settings
+from tests.support.shared_data import SHARED_DATA
 
-BAD_INPUTS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "bad-inputs"
+BAD_INPUTS = SHARED_DATA / "bad-inputs"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -116,10 +116,3 @@ async def ingestor(settings: Settings, published: Published) -> AsyncIterator[In
         yield ing
     finally:
         await ing.aclose()
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll a condition (the ingestor exposes no event to wait on) with a deadline."""
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110 - polling a plain predicate is the point
-            await asyncio.sleep(0.02)

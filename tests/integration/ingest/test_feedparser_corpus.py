@@ -64,7 +64,11 @@ def corpus() -> Path:
                f"feedparser=={VERSION}", "-d", str(CACHE), "-q"]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0 or not archive.exists():
-            pytest.skip(f"cannot download the feedparser sdist: {done.stderr[-300:]}")
+            pytest.fail(
+                f"cannot download the feedparser sdist (PyPI, once, into {CACHE}): "
+                f"{done.stderr.strip()[-300:]}",
+                pytrace=False,
+            )
     with tarfile.open(archive) as tar:
         members = [m for m in tar.getmembers() if "/tests/" in m.name and m.isfile()]
         tar.extractall(CACHE, members=members, filter="data")
