@@ -38,7 +38,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check services shared tests bench
 	$(BIN)/ruff format --check services shared tests bench
-	$(BIN)/mypy services shared
+	$(BIN)/mypy services shared bench
 
 ## make test: install everything, lint, run the whole suite, then the fault injection
 test: install system-deps lint

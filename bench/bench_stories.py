@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
@@ -128,6 +129,11 @@ def _state(
     }
 
 
+def _by_weight(counts: dict[str, int], weight: Callable[[str], float]) -> list[str]:
+    """Terms by count times weight, heaviest first."""
+    return sorted(counts, key=lambda t: -counts[t] * weight(t))
+
+
 def _finish(states: list[dict[str, Any]]) -> None:
     """Keys and norms as the index would have computed them, from the states' IDF."""
     for lang in LANGS:
@@ -148,13 +154,11 @@ def _finish(states: list[dict[str, Any]]) -> None:
             return idf(ndf.get(t, 0), docs)
 
         for s in mine:
-            ranked = sorted(s["body"], key=lambda t, s=s: -s["body"][t] * term_w(t))
+            ranked = _by_weight(s["body"], term_w)
             s["term_keys"] = list(
                 dict.fromkeys(ranked[: Limits.term_keys] + sorted(s["title"])[: Limits.title_keys])
             )
-            s["name_keys"] = sorted(s["names"], key=lambda t, s=s: -s["names"][t] * name_w(t))[
-                : Limits.name_keys
-            ]
+            s["name_keys"] = _by_weight(s["names"], name_w)[: Limits.name_keys]
             s["top_terms"] = ranked[: Limits.top_terms]
             s["norms"] = [
                 centroid_norm(s["title"], term_w),
