@@ -36,19 +36,3 @@ ALL = (
     ALERTS_RETRY,
     ALERTING_TICKS,
 )
-
-
-def main() -> int:
-    """``python -m shared.topics``: create every topic on the configured cluster."""
-    import asyncio  # noqa: PLC0415
-
-    from shared import kafka, logs, settings  # noqa: PLC0415
-
-    conf = settings.load()
-    logs.setup(conf, "topics")
-    asyncio.run(kafka.ensure_topics(conf))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
