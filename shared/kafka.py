@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError, UnknownError
 
-from shared import stackfile, topics
+from shared import backoff, stackfile, topics
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -126,15 +126,13 @@ async def start_producer(settings: Settings, what: str, **overrides: object) -> 
 
 async def retry_connect(settings: Settings, what: str, start: object) -> None:
     """Call ``start()`` until the broker answers, with backoff, counting attempts."""
-    delay = 0.2
     for attempt in range(1, settings.kafka_connect_attempts + 1):
         try:
             await start()  # type: ignore[operator]
             return
         except KafkaConnectionError as exc:
             log.warning("broker_unavailable", what=what, attempt=attempt, error=str(exc))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            await asyncio.sleep(backoff.exponential(attempt, base=0.2, cap=5.0))
     raise BrokerUnavailable(
         f"wirewatch: broker {require_bootstrap(settings)} did not answer after "
         f"{settings.kafka_connect_attempts} attempts ({what})"

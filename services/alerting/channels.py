@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -37,7 +36,7 @@ import aiosmtplib
 
 from services.alerting import signing
 from services.alerting.policy import render, render_text
-from services.alerting.retry import classify, retry_after
+from services.alerting.retry import classify
 from services.alerting.subscriptions import (
     APPRISE_SCHEMAS,
     AppriseChannel,
@@ -45,6 +44,7 @@ from services.alerting.subscriptions import (
     Subscription,
     WebhookChannel,
 )
+from shared import backoff
 from shared.records import Alert, Digest
 from shared.urlsafety import check_url, resolve
 
@@ -167,7 +167,7 @@ async def _webhook(
     detail = f"HTTP {code}"
     if 300 <= code < 400:
         detail += " (redirects are not followed; fix the webhook URL)"
-    wait = retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+    wait = backoff.retry_after(response.headers.get("retry-after"), time.time())
     return Outcome(status, detail, wait if status == "retry" else None)
 
 

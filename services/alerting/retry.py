@@ -2,10 +2,8 @@
 
 ``classify``: 2xx is delivered; 408, 429, 5xx and network errors (``None``) are worth a
 retry; every other status is final (3xx too: redirects are never followed, a webhook
-URL that redirects is misconfigured). ``backoff`` is exponential with full jitter
-(AWS Architecture Blog, "Exponential Backoff And Jitter"): attempt ``n`` (1-based) waits
-a uniform random time in ``[0, min(cap, base * 2**(n-1))]``. ``retry_after`` reads a
-``Retry-After`` header (seconds or HTTP-date); the caller waits at least that long.
+URL that redirects is misconfigured). A receiver's ``Retry-After`` is read by
+``shared.backoff.retry_after``; the wait is at least that long.
 
 ``scheduled_wait`` is the long-horizon schedule the retry topic uses (as Stripe and Svix
 do): failed attempt ``n`` waits ``schedule[n-1]`` (the last entry repeats) with ± a
@@ -17,22 +15,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
-__all__ = ["attempts_left", "backoff", "classify", "retry_after", "scheduled_wait"]
+__all__ = ["attempts_left", "classify", "scheduled_wait"]
 
 Status = Literal["ok", "retry", "final"]
 _RETRY = frozenset({408, 429})
-
-
-def backoff(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
-    """Seconds to wait after failed attempt ``attempt`` (1 = the first attempt failed)."""
-    if attempt < 1:
-        raise ValueError(f"attempt must be >= 1, not {attempt}")
-    ceiling = cap if attempt > 64 else min(cap, base * 2.0 ** (attempt - 1))
-    return rng.uniform(0.0, ceiling)
 
 
 def scheduled_wait(
@@ -58,22 +46,6 @@ def scheduled_wait(
 def attempts_left(attempt: int, max_attempts: int) -> bool:
     """True if failed attempt ``attempt`` may be followed by another one."""
     return attempt < max_attempts
-
-
-def retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds a ``Retry-After`` value asks for (never negative), or None if absent/invalid."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def classify(status: int | None) -> Status:

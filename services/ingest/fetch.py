@@ -12,7 +12,6 @@ and decoded here with a cap on both the wire size and the decoded size.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ipaddress
 import re
 import time
@@ -22,6 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from services.ingest.decompress import BodyTooLarge, CappedDecoder, DecodeError
+from shared.backoff import retry_after
 from shared.urlsafety import UnsafeURL, checked_addresses
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "Validators",
     "fetch",
     "parse_max_age",
-    "parse_retry_after",
 ]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -102,22 +101,6 @@ class FetchError(Exception):
         self.kind = kind
         self.status = status
         self.retry_after_s = retry_after_s
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def parse_max_age(cache_control: str | None) -> float | None:
@@ -211,7 +194,7 @@ async def _exchange(
             if status == 304:
                 return Fetched(url=current, status=304)
             if status in (429, 503):
-                wait = parse_retry_after(response.headers.get("retry-after"), time.time())
+                wait = retry_after(response.headers.get("retry-after"), time.time())
                 kind = "rate_limited" if status == 429 else "unavailable"
                 raise FetchError(kind, f"HTTP {status}", status=status, retry_after_s=wait)
             if not 200 <= status < 300:

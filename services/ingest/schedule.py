@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from shared.backoff import equal_jitter
+
 __all__ = ["FeedSchedule", "Policy", "after_error", "after_success", "initial"]
 
 _FASTER = 0.5  # interval factor after a poll with new articles
@@ -88,8 +90,7 @@ def after_error(
             wait = max(wait, min(retry_after_s, 7 * policy.park_interval_s))
         return replace(current, failures=failures, parked=True, next_poll=now + wait)
     ceiling = max(policy.max_interval_s, policy.backoff_base_s)
-    backoff = min(ceiling, policy.backoff_base_s * 2 ** (failures - 1))
-    wait = backoff / 2 + rand * backoff / 2  # "equal jitter"
+    wait = equal_jitter(failures, base=policy.backoff_base_s, cap=ceiling, rand=rand)
     if retry_after_s is not None:
         wait = max(wait, min(retry_after_s, policy.park_interval_s))
     return replace(current, failures=failures, parked=False, next_poll=now + wait)

@@ -1,14 +1,13 @@
-"""The delivery schedule: classification, backoff with full jitter, Retry-After."""
+"""The delivery schedule: what each answer means (backoff and Retry-After are
+shared.backoff, tested in tests/unit/test_backoff.py)."""
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from services.alerting.retry import backoff, classify, retry_after
+from services.alerting.retry import classify
 
 NOW = datetime(2025, 11, 25, 12, 0, 0, tzinfo=UTC)
 
@@ -39,44 +38,3 @@ NOW = datetime(2025, 11, 25, 12, 0, 0, tzinfo=UTC)
 )
 def test_classify(status: int | None, expected: str) -> None:
     assert classify(status) == expected
-
-
-def test_backoff_bounds_grow_then_cap() -> None:
-    rng = random.Random(1)
-    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (6, 32.0), (7, 60.0), (500, 60.0)]:
-        waits = [backoff(attempt, base=1.0, cap=60.0, rng=rng) for _ in range(400)]
-        assert all(0.0 <= w <= ceiling for w in waits)
-        assert max(waits) > 0.9 * ceiling  # full jitter spans the whole range
-        assert min(waits) < 0.1 * ceiling
-
-
-def test_backoff_is_reproducible_with_a_seeded_rng() -> None:
-    a = [backoff(n, base=0.5, cap=30, rng=random.Random(3)) for n in range(1, 10)]
-    b = [backoff(n, base=0.5, cap=30, rng=random.Random(3)) for n in range(1, 10)]
-    assert a == b
-
-
-def test_backoff_rejects_attempt_zero() -> None:
-    with pytest.raises(ValueError, match="attempt must be >= 1, not 0"):
-        backoff(0, base=1, cap=1, rng=random.Random())
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, None),
-        ("", None),
-        ("120", 120.0),
-        (" 7 ", 7.0),
-        ("0", 0.0),
-        ("-3", None),
-        ("soon", None),
-        ("1.5", None),
-        ("²", None),
-        (format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
-        (format_datetime(NOW - timedelta(seconds=90), usegmt=True), 0.0),
-        ("Tue, 25 Nov 2025 12:02:00 GMT", 120.0),
-    ],
-)
-def test_retry_after(value: str | None, expected: float | None) -> None:
-    assert retry_after(value, NOW) == expected

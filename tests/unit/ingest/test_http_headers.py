@@ -1,31 +1,11 @@
-"""Header parsing the scheduler depends on (Retry-After, Cache-Control)."""
+"""Header parsing the scheduler depends on: Cache-Control (Retry-After is
+shared.backoff, tested in tests/unit/test_backoff.py)."""
 
 from __future__ import annotations
 
-from email.utils import formatdate
-
 import pytest
 
-from services.ingest.fetch import parse_max_age, parse_retry_after
-
-NOW = 1_700_000_000.0
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("120", 120.0),
-        (" 5 ", 5.0),
-        (formatdate(NOW + 300, usegmt=True), 300.0),
-        (formatdate(NOW - 300, usegmt=True), 0.0),
-        ("soon", None),
-        ("", None),
-        (None, None),
-        ("-5", None),
-    ],
-)
-def test_retry_after(value, expected):
-    assert parse_retry_after(value, NOW) == expected
+from services.ingest.fetch import parse_max_age
 
 
 @pytest.mark.parametrize(
