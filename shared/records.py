@@ -58,7 +58,8 @@ class Record(Part):
 
 
 class Article(Record):
-    """A normalised news item, as ingest publishes it (key: ``id``)."""
+    """A normalised news item, as ingest publishes it (key: ``feed``, so one feed's items
+    stay in order)."""
 
     id: str
     url: str

@@ -1,6 +1,6 @@
 """Hot reload of the watchlist: ``WatchlistReloader(path).current()`` returns a Matcher
-for the file as it is now. The shell calls it once per batch; it costs one ``stat`` when
-nothing changed. A file that changed but does not load (bad YAML, bad entity) is logged
+for the file as it is now. The tagger calls it for every article; it costs one ``stat``
+when nothing changed. A file that changed but does not load (bad YAML, bad entity) is logged
 and the previous Matcher stays in use; only the first load may raise."""
 
 from __future__ import annotations
