@@ -98,6 +98,16 @@ BENCHES = (
         "see the script's table",
     ),
     Bench(
+        "backtest",
+        "bench/bench_backtest.py",
+        "backtest over an archive vs the stories core alone; preview over a day at 10/s",
+        ("--runs", "3"),
+        ("--quick", "--runs", "1"),
+        1200,
+        300,
+        "backtest ≥ 1,000 articles/s at 1,000 live stories; preview ≤ 300 ms",
+    ),
+    Bench(
         "pipeline",
         "-m bench.bench_pipeline",
         "the whole pipeline as processes vs a bare faust pass-through; latency; RSS",

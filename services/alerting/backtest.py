@@ -18,7 +18,7 @@ Pure, in two stages that call the very steps the services call, in their order:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -146,16 +146,24 @@ class Trial:
     """One subscription's alerting over a sequence of story updates."""
 
     def __init__(
-        self, sub: Subscription, *, digest_unit_s: float = 60.0, explain_misses: bool = False
+        self,
+        sub: Subscription,
+        *,
+        digest_unit_s: float = 60.0,
+        explain_misses: bool = False,
+        max_full: int | None = None,
     ) -> None:
         self.sub = sub
+        self.max_full = max_full  # alerts built in full; later ones only counted
+        self.raised = 0
         self.index = SubscriptionIndex([sub])
         self.sent: dict[str, dict[str, Any]] = {}
         self.seconds = (sub.digest_minutes or 0) * digest_unit_s
         self._window: digest.State | None = None
         self._explain = explain_misses
         self._alerted: set[str] = set()
-        self._misses: dict[str, Miss] = {}
+        # story id -> its latest update (or how to make it), for the stories not alerted
+        self._missed: dict[str, StoryUpdate | Callable[[], StoryUpdate]] = {}
         self.updates = 0
 
     @property
@@ -167,15 +175,17 @@ class Trial:
         self.updates += 1
         out = self._tick(at)
         matched = self.index.match(update)
-        raised, writes = policy.react(matched, update, self.sent.get, at)
+        light = self.max_full is not None and self.raised >= self.max_full
+        build = policy.count_alert if light else None
+        raised, writes = policy.react(matched, update, self.sent.get, at, build)
+        self.raised += len(raised)
         self.sent.update(writes)
         story_id = update.story.id
         if matched:
             self._alerted.add(story_id)
-            self._misses.pop(story_id, None)
+            self._missed.pop(story_id, None)
         elif self._explain and story_id not in self._alerted:
-            why = explain(self.sub.compiled, update)
-            self._misses[story_id] = Miss(update, why.failed or "", bool(why.held))
+            self._missed[story_id] = update  # explained in misses(), once per story
         for alert in raised:
             if not self.digesting:
                 out.append(Outcome(at, alert))
@@ -186,6 +196,12 @@ class Trial:
             if closed is not None:
                 out.append(Outcome(closed.window_end, closed))
         return out
+
+    def note_miss(self, story_id: str, update: Callable[[], StoryUpdate]) -> None:
+        """An update known not to match (a caller's pre-filter): a miss of its story
+        unless that story alerted already (explain_misses only)."""
+        if self._explain and story_id not in self._alerted:
+            self._missed[story_id] = update
 
     def _tick(self, at: datetime) -> list[Outcome]:
         if self._window is not None and digest.due(self._window, at):
@@ -204,9 +220,20 @@ class Trial:
         self._window = None
         return [Outcome(end, closed)]
 
-    def misses(self) -> list[Miss]:
-        """Stories that never alerted, near misses first (explain_misses only)."""
-        return sorted(self._misses.values(), key=lambda m: (not m.near, m.update.story.id))
+    def misses(self, limit: int | None = None) -> list[Miss]:
+        """Stories that never alerted (explain_misses only), each with the first part of
+        the query that failed on its latest update: near misses (some part held) first,
+        by story id; at most ``limit``, explaining no more stories than it needs."""
+        near: list[Miss] = []
+        far: list[Miss] = []
+        for story_id in sorted(self._missed):
+            if limit is not None and len(near) >= limit:
+                break
+            held = self._missed[story_id]
+            update = held if isinstance(held, StoryUpdate) else held()
+            why = explain(self.sub.compiled, update)
+            (near if why.held else far).append(Miss(update, why.failed or "", bool(why.held)))
+        return (near + far)[:limit]
 
     def run(self, updates: Iterable[tuple[StoryUpdate, datetime]]) -> Iterator[Outcome]:
         for update, at in updates:

@@ -21,6 +21,7 @@ __all__ = [
     "Sent",
     "alert_id",
     "build_alert",
+    "count_alert",
     "decide",
     "react",
     "remember",
@@ -101,12 +102,16 @@ def react(
     update: StoryUpdate,
     sent: Callable[[str], dict[str, Any] | None],
     now: datetime,
+    build: Callable[[Subscription, StoryUpdate, Kind, datetime], Alert] | None = None,
 ) -> tuple[list[Alert], dict[str, dict[str, Any]]]:
     """The matching step for one update, given the subscriptions it matched: the alerts
     to raise, and the ``Sent`` state to write (by ``sent_key``) before they are sent.
 
     ``sent`` reads the stored state (the worker's table, the backtest's dict). The
-    alerting worker and the backtest both call this, so they cannot drift apart."""
+    alerting worker and the backtest both call this, so they cannot drift apart.
+    ``build`` makes each alert (default ``build_alert``; a preview that lists only the
+    first alerts counts the others with a lighter one)."""
+    build = build or build_alert
     raised: list[Alert] = []
     writes: dict[str, dict[str, Any]] = {}
     for sub in subs:
@@ -116,7 +121,7 @@ def react(
         kind = decide(sub, update.story, last)
         if kind is None:
             continue
-        raised.append(build_alert(sub, update, kind, now))
+        raised.append(build(sub, update, kind, now))
         after = remember(last, update.story, kind)
         if after is not last:
             writes[key] = after.to_dict()
@@ -131,6 +136,30 @@ def alert_id(sub_id: str, story_id: str, revision: int) -> str:
     """
     digest = hashlib.sha256(f"{sub_id}:{revision}:{story_id}".encode()).hexdigest()
     return f"alrt_{digest[:32]}"
+
+
+def count_alert(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetime) -> Alert:
+    """An alert with its id, kind, story and article, without the why (not validated):
+    for counting and summaries, never for sending."""
+    story, article = update.story, update.article.article
+    return Alert.model_construct(
+        id=alert_id(sub.id, story.id, story.revision),
+        subscription=sub.id,
+        kind=kind,
+        story_id=story.id,
+        story_headline=story.headline,
+        story_revision=story.revision,
+        story_size=story.article_count,
+        article_id=article.id,
+        article_title=article.title,
+        article_url=article.url,
+        published=article.published,
+        fetched=article.fetched,
+        entities=(),
+        mentions=(),
+        created=now,
+        held=(),
+    )
 
 
 def _why(sub: Subscription, update: StoryUpdate) -> tuple[tuple[str, ...], tuple[Mention, ...]]:

@@ -163,3 +163,24 @@ def test_query_errors_with_positions(seed_updates: list[StoryUpdate]) -> None:
     status, body = post(target, ["not", "an", "object"])
     assert status == 422
     assert post(api(None), {"query": "@elon_musk"})[0] == 404
+
+
+def test_held_updates_rebuild_as_pydantic_would(seed_updates: list[StoryUpdate]) -> None:
+    from services.alerting.preview import _update  # noqa: PLC0415 - the private builder
+
+    recent = held(seed_updates)
+    for entry, original in zip(recent._entries, seed_updates, strict=True):
+        rebuilt = _update(entry)
+        story = original.story.model_copy(update={"members": (), "terms": (), "links": ()})
+        assert rebuilt.story == story
+        assert rebuilt.article.article.text == original.article.article.text[:LEAD]
+        assert (
+            rebuilt.article.article.model_dump().keys()
+            == original.article.article.model_dump().keys()
+        )
+        again = StoryUpdate.model_validate(rebuilt.model_dump())  # a valid record
+        assert again.article.entities == original.article.entities
+        assert (
+            rebuilt.model_fields_set
+            == StoryUpdate.model_construct(**dict(rebuilt)).model_fields_set
+        )
