@@ -39,7 +39,7 @@ from services.ingest.feeds import FeedConfig, FeedsError, load_feeds
 from services.ingest.fetch import Fetched, FetchError, FetchLimits, Validators, fetch
 from services.ingest.normalise import normalise_entry
 from services.ingest.parse import ParseError, parse_feed
-from services.ingest.schedule import Policy, after_error, after_success, initial
+from services.ingest.schedule import PollPolicy, after_error, after_success, initial
 from services.ingest.state import FeedState, IngestState, default_path
 from shared.records import Article
 from shared.settings import Settings
@@ -158,7 +158,7 @@ class Ingestor:
         self._state = state if state is not None else IngestState(default_path(settings.data_dir))
         self._clock = clock
         self._rng = random.Random()
-        self._policy = Policy(
+        self._policy = PollPolicy(
             min_interval_s=settings.poll_min_interval_s,
             max_interval_s=max(settings.poll_max_interval_s, settings.poll_min_interval_s),
             default_interval_s=settings.poll_interval_s,

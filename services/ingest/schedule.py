@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from shared.backoff import equal_jitter
 
-__all__ = ["FeedSchedule", "Policy", "after_error", "after_success", "initial"]
+__all__ = ["FeedSchedule", "PollPolicy", "after_error", "after_success", "initial"]
 
 _FASTER = 0.5  # interval factor after a poll with new articles
 _SLOWER = 1.5  # interval factor after a poll without
@@ -24,7 +24,7 @@ _JITTER = 0.1  # ± share of a success interval, spreads feeds over time
 
 
 @dataclass(frozen=True)
-class Policy:
+class PollPolicy:
     min_interval_s: float = 60.0
     max_interval_s: float = 6 * 3600.0
     default_interval_s: float = 300.0
@@ -45,7 +45,7 @@ def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
-def initial(policy: Policy, now: float, fixed_interval_s: float | None = None) -> FeedSchedule:
+def initial(policy: PollPolicy, now: float, fixed_interval_s: float | None = None) -> FeedSchedule:
     """A feed never polled before: poll now."""
     interval = fixed_interval_s or _clamp(
         policy.default_interval_s, policy.min_interval_s, policy.max_interval_s
@@ -55,7 +55,7 @@ def initial(policy: Policy, now: float, fixed_interval_s: float | None = None) -
 
 def after_success(
     current: FeedSchedule,
-    policy: Policy,
+    policy: PollPolicy,
     now: float,
     *,
     changed: bool,
@@ -77,7 +77,7 @@ def after_success(
 
 def after_error(
     current: FeedSchedule,
-    policy: Policy,
+    policy: PollPolicy,
     now: float,
     *,
     rand: float,

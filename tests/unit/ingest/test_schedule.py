@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.ingest.schedule import FeedSchedule, Policy, after_error, after_success, initial
+from services.ingest.schedule import FeedSchedule, PollPolicy, after_error, after_success, initial
 
-P = Policy(min_interval_s=60, max_interval_s=3600, default_interval_s=300, backoff_base_s=10,
+P = PollPolicy(min_interval_s=60, max_interval_s=3600, default_interval_s=300, backoff_base_s=10,
            park_after=4, park_interval_s=86400)  # fmt: skip
 NOW = 1_000_000.0
 
