@@ -59,7 +59,7 @@ async def main_async(args: argparse.Namespace) -> int:
             "WIREWATCH_KAFKA_IDEMPOTENCE": "false",
         }
         conf = conf.model_copy(
-            update={"kafka_bootstrap": broker.bootstrap, "kafka_idempotence": False}
+            update={"kafka_bootstrap": broker.bootstrap, "kafka_idempotence": "false"}
         )
         say(f"embedded Tansu broker on {broker.bootstrap} (memory-only)")
     else:
