@@ -6,8 +6,8 @@
     ticks ────────┴─► schedule (pending table) ─► due attempts ─► channel | dead letters
 
 What matches is ``store.SubscriptionStore`` (file + the compacted subscriptions topic,
-read by ``sublog``); whether to alert is ``policy.decide``; one attempt and what follows
-is ``delivery.attempt``; digests are ``digest``; the HTTP API is ``api``. Nothing sleeps
+read by ``sublog``); whether to alert is ``once_per_story.decide``; one attempt and what
+follows is ``delivery.attempt``; digests are ``digest``; the HTTP API is ``api``. Nothing sleeps
 inside an agent: failed attempts are scheduled on the retry topic, kept in a changelogged
 table and attempted on a tick when due, so a restart loses none.
 """
@@ -23,7 +23,7 @@ import aiohttp
 import faust
 import structlog
 
-from services.alerting import channels, delivery, digest, metrics, policy
+from services.alerting import channels, delivery, digest, metrics, once_per_story
 from services.alerting.api import MAX_BODY, ROUTES, ApiRequest, Route, SubscriptionsApi
 from services.alerting.openapi import document
 from services.alerting.preview import Recent, run_preview
@@ -135,7 +135,9 @@ def build(settings: Settings) -> faust.App:
             metrics.UPDATES_SEEN.inc()
             metrics.ARTICLES_SEEN.labels(lang=update.article.article.lang).inc()
             try:
-                raised, writes = policy.react(store.index.match(update), update, sent.get, now())
+                raised, writes = once_per_story.react(
+                    store.index.match(update), update, sent.get, now()
+                )
                 for key, state in writes.items():
                     sent[key] = state
             except Exception as exc:

@@ -7,8 +7,8 @@ Pure, in two stages that call the very steps the services call, in their order:
   clock and its answer to an article it has seen before), giving the ``StoryUpdate`` the
   worker would have sent, and the event time it was made at;
 - ``Trial``: each update through the alerting worker's matching step
-  (``SubscriptionIndex.match`` then ``policy.react``, the once-per-story policy, with an
-  in-memory ``alerts-sent``), and, in digest mode, through ``digest.add``/``build`` with
+  (``SubscriptionIndex.match`` then ``once_per_story.react``, the once-per-story policy,
+  with an in-memory ``alerts-sent``), and, in digest mode, through ``digest.add``/``build`` with
   windows closed by event time as the worker's ticks close them by the clock.
 
 ``Outcome`` is one alert (or digest) with the time it would have been raised;
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from services.alerting import digest, policy
+from services.alerting import digest, once_per_story
 from services.alerting.explain import explain
 from services.alerting.index import SubscriptionIndex
 from services.alerting.subscriptions import Subscription, validate
@@ -130,7 +130,7 @@ class Outcome:
         return self.alert.kind
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(), **policy.render(self.alert)["data"]}
+        return {"at": self.at.isoformat(), **once_per_story.render(self.alert)["data"]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +176,8 @@ class Trial:
         out = self._tick(at)
         matched = self.index.match(update)
         light = self.max_full is not None and self.raised >= self.max_full
-        build = policy.count_alert if light else None
-        raised, writes = policy.react(matched, update, self.sent.get, at, build)
+        build = once_per_story.count_alert if light else None
+        raised, writes = once_per_story.react(matched, update, self.sent.get, at, build)
         self.raised += len(raised)
         self.sent.update(writes)
         story_id = update.story.id

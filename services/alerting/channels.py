@@ -35,7 +35,7 @@ import aiohttp
 import aiosmtplib
 
 from services.alerting import signing
-from services.alerting.policy import render, render_text
+from services.alerting.once_per_story import render, render_text
 from services.alerting.retry import classify
 from services.alerting.subscriptions import (
     APPRISE_SCHEMAS,

@@ -21,7 +21,7 @@ from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.alerting.channels import Outcome, SmtpSettings, send, session
-from services.alerting.policy import build_alert
+from services.alerting.once_per_story import build_alert
 from services.alerting.subscriptions import Subscription, validate
 from shared.records import Alert
 from tests.support import records

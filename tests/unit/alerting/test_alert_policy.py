@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.alerting.policy import (
+from services.alerting.once_per_story import (
     Sent,
     alert_id,
     build_alert,

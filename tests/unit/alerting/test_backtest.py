@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.alerting import policy
+from services.alerting import once_per_story
 from services.alerting.backtest import Outcome, Pipeline, Trial, story_index, trial_subscription
 from services.alerting.cli import _parser, articles_of, run
 from services.alerting.explain import explain
@@ -46,7 +46,7 @@ def test_seeds_give_the_alerts_make_run_prints(matcher: Matcher, settings: Setti
     outcomes = backtest(matcher, settings, "@elon_musk AND @sam_altman", sub_id="musk-and-altman")
     printed = [ln for ln in README.splitlines() if ln.startswith("ALERT ")]
     assert len(printed) == 2
-    assert [line(policy.render(o.alert)) for o in outcomes] == printed
+    assert [line(once_per_story.render(o.alert)) for o in outcomes] == printed
 
 
 def test_alerts_are_timed_by_event_time_and_say_why(matcher: Matcher, settings: Settings) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.alerting import digest
-from services.alerting.policy import build_alert, render, render_text
+from services.alerting.once_per_story import build_alert, render, render_text
 from services.alerting.store import SubscriptionStore, to_wire
 from services.alerting.subscriptions import SubscriptionError, validate
 from shared.records import Alert, Digest, RetryEnvelope

@@ -10,7 +10,7 @@ import pytest
 
 from services.alerting.channels import Outcome
 from services.alerting.delivery import RetryPolicy, due, next_step, pending_entry
-from services.alerting.policy import build_alert
+from services.alerting.once_per_story import build_alert
 from services.alerting.retry import attempts_left, scheduled_wait
 from services.alerting.subscriptions import validate
 from shared.records import RetryEnvelope
