@@ -204,7 +204,7 @@ async def test_dashboards_and_rules_on_real_prometheus(
         tmp_path,
         subscriptions=tmp_path / "subscriptions.yaml",
         feeds=tmp_path / "feeds.yaml",
-        extra={"WIREWATCH_DELIVERY_BACKOFF_S": "0.5"},
+        extra={"WIREWATCH_DELIVERY_SCHEDULE_S": "[0.5]"},  # retry /flaky soon
     )
     procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
              for name in SERVICES}  # fmt: skip
