@@ -132,6 +132,9 @@ async def read_story_updates(
                     consumer.seek(tp, at.offset)
                     pending.add(tp)
         stop_ms = int(end.timestamp() * 1000) if end else None
+        # Tansu 0.6 answers offsets_for_times with the start of the log whatever the time:
+        # records before ``start`` are skipped here too (on Kafka there are none to skip)
+        start_ms = int(start.timestamp() * 1000) if start else None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + idle_s
         while pending and loop.time() < deadline:
@@ -142,6 +145,8 @@ async def read_story_updates(
                     if rec.offset >= ends[tp] or (stop_ms is not None and rec.timestamp >= stop_ms):
                         pending.discard(tp)
                         break
+                    if start_ms is not None and rec.timestamp < start_ms:
+                        continue
                     try:
                         update = StoryUpdate.loads(rec.value)
                     except ValidationError:
