@@ -92,8 +92,18 @@ def check_url(url: str, addresses: Iterable[str], allow: Sequence[str] = ()) -> 
             return f"{host} resolved to an invalid address {raw!r}"
         problem = address_problem(addr)
         if problem and not _allowed(host, addr, allow):
+            if _is_literal(host):
+                return f"{host} is {problem}"
             return f"{host} resolves to {addr}, {problem}"
     return None
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 async def resolve(host: str, port: int) -> list[str]:
@@ -132,55 +142,37 @@ async def resolve_and_check(url: str, allow: Sequence[str] = ()) -> None:
     await checked_addresses(url, allow)
 
 
-def _target(url: str) -> tuple[str, int, bool] | str:
-    """(host, port, host is an IP literal) of ``url``, or why it has none."""
+def _target(url: str) -> tuple[str, int] | str:
+    """(host, port) of ``url``, or why it has none."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").strip("[]")
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         return f"malformed URL: {exc}"
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-        literal = True
-    except ValueError:
-        literal = False
-    return host, port, literal
+    return host, port
 
 
-def _worded(problem: str, host: str, literal: bool) -> str:
-    # "169.254.169.254 resolves to 169.254.169.254, a …" says less than "… is a …"
-    prefix = f"{host} resolves to {host}, "
-    return (
-        f"{host} is {problem.removeprefix(prefix)}"
-        if literal and problem.startswith(prefix)
-        else problem
-    )
-
-
-def _destination(
-    url: str, addresses: list[str], host: str, literal: bool, allow: Sequence[str]
-) -> str | None:
+def _destination(url: str, addresses: list[str], host: str, allow: Sequence[str]) -> str | None:
+    if not url.lower().startswith(("http://", "https://")):
+        return check_url(url, [], allow)
     if host and not addresses:
         return None  # no answer now: the sender resolves again (and retries) when it sends
-    problem = check_url(url, addresses or ["0.0.0.0"], allow)  # noqa: S104 - hostless: refused by check_url
-    return _worded(problem, host, literal) if problem else None
+    return check_url(url, addresses or ["0.0.0.0"], allow)  # noqa: S104 - hostless: refused by check_url
 
 
 async def destination_problem(url: str, allow: Sequence[str] = ()) -> str | None:
     """Why ``url`` may not be configured as a destination (a webhook, an Apprise host),
     resolving its host now, or ``None``. A host that does not resolve at the moment is
     not refused: the sender checks again before every request and retries a failed
-    look-up. IP-literal hosts read "169.254.169.254 is a cloud metadata address"."""
+    look-up."""
     target = _target(url)
     if isinstance(target, str):
         return target
-    host, port, literal = target
-    ok_scheme = url.lower().startswith(("http://", "https://"))
-    addresses = await resolve(host, port) if host and ok_scheme else []
-    if not ok_scheme:
-        return check_url(url, [], allow)
-    return _destination(url, addresses, host, literal, allow)
+    host, port = target
+    web = url.lower().startswith(("http://", "https://"))
+    addresses = await resolve(host, port) if host and web else []
+    return _destination(url, addresses, host, allow)
 
 
 def destination_problem_sync(url: str, allow: Sequence[str] = ()) -> str | None:
@@ -188,15 +180,14 @@ def destination_problem_sync(url: str, allow: Sequence[str] = ()) -> str | None:
     target = _target(url)
     if isinstance(target, str):
         return target
-    host, port, literal = target
-    if not url.lower().startswith(("http://", "https://")):
-        return check_url(url, [], allow)
-    if literal:
+    host, port = target
+    addresses: list[str] = []
+    if _is_literal(host):
         addresses = [host]
-    else:
+    elif host and url.lower().startswith(("http://", "https://")):
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
             infos = []
         addresses = sorted({str(info[4][0]) for info in infos})
-    return _destination(url, addresses, host, literal, allow)
+    return _destination(url, addresses, host, allow)
