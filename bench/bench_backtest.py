@@ -1,4 +1,4 @@
-"""Backtest and preview speed: ``backtest`` over a synthetic archive (``bench.archive``)
+"""Backtest and preview speed: ``backtest`` over a synthetic archive (``bench.workload``)
 against the stories core alone in the same run, and ``POST /subscriptions/preview``'s
 core over a day of story updates at 10 articles/s.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.archive import generate
+from bench.workload import generate
 from services.alerting.backtest import Pipeline, Trial, story_index, trial_subscription
 from services.alerting.preview import Recent, run_preview
 from services.ingest.replay import article_from

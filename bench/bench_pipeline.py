@@ -43,7 +43,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench import archive as archive_mod
+from bench import workload
 from bench.measure import ROOT, SECRET, first_timestamp, replay
 from bench.passthrough import SINK, SOURCE
 from services.ingest.replay import load_archive
@@ -353,7 +353,7 @@ async def latency_run(
     workdir: Path, archive: Path, rate: float, seconds: float, n_subs: int
 ) -> dict[str, Any]:
     receiver = await Receiver(SECRET, keep_bodies=False).start()
-    subs = archive_mod.subscriptions(n_subs, receiver.url, SECRET)
+    subs = workload.subscriptions(n_subs, receiver.url, SECRET)
     subs.append(
         {
             "id": "every-article",
@@ -362,7 +362,7 @@ async def latency_run(
             "updates": {"every_articles": 1},
         }
     )
-    subs_file = archive_mod.write_subscriptions(workdir / "latency-subscriptions.yaml", subs)
+    subs_file = workload.write_subscriptions(workdir / "latency-subscriptions.yaml", subs)
     pipe = Pipeline(workdir / "latency", subs_file)
     warmup = int(rate * 2)
     total = warmup + int(rate * seconds)
@@ -583,12 +583,12 @@ def report(result: dict[str, Any]) -> str:
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(args.workdir)
     n = args.articles
-    path = archive_mod.write_archive(workdir / f"archive-{n}.jsonl", n, args.seed)
+    path = workload.write_archive(workdir / f"archive-{n}.jsonl", n, args.seed)
     records = [(a.id.encode(), a.dumps()) for a in load_archive(path)]
     port = free_port()
-    subs = archive_mod.write_subscriptions(
+    subs = workload.write_subscriptions(
         workdir / "subscriptions.yaml",
-        archive_mod.subscriptions(args.subscriptions, f"http://127.0.0.1:{port}/hook", SECRET),
+        workload.subscriptions(args.subscriptions, f"http://127.0.0.1:{port}/hook", SECRET),
     )
     subs.with_suffix(".port").write_text(str(port))
     runs = []

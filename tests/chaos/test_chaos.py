@@ -26,7 +26,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench import archive as archive_mod
+from bench import workload
 from bench.measure import SECRET
 from shared import kafka, topics
 from shared.settings import Settings
@@ -60,7 +60,7 @@ ENV = {
 
 class Stack:
     def __init__(self, workdir: Path, receiver: Receiver, archive: Path, ids: list[str]) -> None:
-        subs = archive_mod.subscriptions(100, receiver.url, SECRET, seed=7)
+        subs = workload.subscriptions(100, receiver.url, SECRET, seed=7)
         subs.append(
             {
                 "id": EVERY,
@@ -72,7 +72,7 @@ class Stack:
         self.subs_count = len(subs)
         self.pipe = Pipeline(
             workdir,
-            archive_mod.write_subscriptions(workdir / "subscriptions.yaml", subs),
+            workload.write_subscriptions(workdir / "subscriptions.yaml", subs),
             extra_env=ENV,
         )
         self.receiver = receiver
@@ -162,7 +162,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def chaos_archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    path = archive_mod.write_archive(
+    path = workload.write_archive(
         tmp_path_factory.mktemp("archive") / "chaos.jsonl", ARTICLES, seed=7
     )
     ids = [orjson.loads(line)["id"] for line in path.read_bytes().splitlines() if line.strip()]

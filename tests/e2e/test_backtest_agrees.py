@@ -22,7 +22,7 @@ import orjson
 import pytest
 import yaml
 
-from bench.archive import generate
+from bench.workload import generate
 from services.alerting.backtest import Pipeline, Trial, story_index, trial_subscription
 from services.alerting.cli import articles_of, read_story_updates
 from services.alerting.signing import new_secret

@@ -12,8 +12,8 @@ Subscriptions are realistic queries over those entities and the archive's topic 
 (entity pairs, entity AND keywords, keyword pairs, language filters, NOT clauses), each
 delivered to a webhook URL.
 
-    python -m bench.archive articles 5000 var/bench/archive-5000.jsonl
-    python -m bench.archive subscriptions 1000 http://127.0.0.1:9000/hook out.yaml
+    python -m bench.workload articles 5000 var/bench/archive-5000.jsonl
+    python -m bench.workload subscriptions 1000 http://127.0.0.1:9000/hook out.yaml
 """
 
 from __future__ import annotations
@@ -352,7 +352,9 @@ def stats(records: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.archive", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.workload", description=__doc__.split("\n")[0]
+    )
     sub = ap.add_subparsers(dest="what", required=True)
     a = sub.add_parser("articles")
     a.add_argument("n", type=int)
