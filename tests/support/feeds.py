@@ -44,10 +44,13 @@ def feed_app(body: bytes, hits: list[str]) -> web.Application:
     return app
 
 
-async def serve(app: web.Application, port: int | None = None) -> tuple[web.AppRunner, int]:
-    """Serve ``app`` on 127.0.0.1 (a free port unless given); clean up the runner."""
+async def serve(
+    app: web.Application, port: int | None = None, *, shutdown_timeout: float = 60.0
+) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on 127.0.0.1 (a free port unless given); the caller cleans up the
+    runner. ``shutdown_timeout``: how long cleanup waits for requests still running."""
     port = free_port() if port is None else port
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, port

@@ -13,6 +13,7 @@ from aiohttp import web
 from services.ingest.pipeline import Ingestor
 from shared.records import Article
 from shared.settings import Settings
+from tests.support.feeds import serve
 from tests.support.shared_data import SHARED_DATA
 
 BAD_INPUTS = SHARED_DATA / "bad-inputs"
@@ -72,11 +73,7 @@ async def server() -> AsyncIterator[FeedServer]:
     srv = FeedServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", srv.dispatch)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    srv.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, srv.port = await serve(app, shutdown_timeout=0.1)
     try:
         yield srv
     finally:

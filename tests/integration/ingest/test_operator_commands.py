@@ -21,6 +21,7 @@ from aiohttp import web
 from services.ingest import cli
 from services.ingest.feeds import load_feeds, parse_feeds
 from shared.settings import ROOT, Settings
+from tests.support.feeds import serve
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 REAL_FEEDS = SHARED_DATA / "real-news" / "feeds"
@@ -68,11 +69,7 @@ async def server() -> AsyncIterator[Server]:
     srv = Server()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", srv.dispatch)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    srv.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, srv.port = await serve(app, shutdown_timeout=0.1)
     try:
         yield srv
     finally:
