@@ -302,3 +302,30 @@ async def test_import_refuses_unsafe_urls_and_never_lets_listparser_fetch(
     assert done.returncode == 1 and ": not_opml: " in done.stderr
     assert server.hits["/trap"] == 0
     assert not feeds_file.exists()
+
+
+async def test_check_on_every_hostile_input_one_line_each_and_no_traceback(
+    server: Server, tmp_path: Path
+) -> None:
+    listed = require(BAD_INPUTS / "MANIFEST.jsonl").read_text().splitlines()
+    names = [json.loads(line)["path"] for line in listed if line]
+    urls = []
+    for i, name in enumerate(names):
+        headers = {}
+        if name.endswith(".gz"):
+            headers["Content-Encoding"] = "gzip"
+        elif name.endswith(".z"):
+            headers["Content-Encoding"] = "deflate"
+        urls.append(server.add(f"/{i}/{name}", (BAD_INPUTS / name).read_bytes(), **headers))
+    done = await ingest(tmp_path, "check", "--json", *urls,
+                        WIREWATCH_FETCH_MAX_BYTES=str(2 * 1024 * 1024))  # fmt: skip
+    no_traceback(done)
+    assert done.returncode == 1  # some are refused, by design
+    lines = done.stderr.splitlines()
+    assert len(lines) == len(urls), "\n".join(lines)
+    for line, url in zip(lines, urls, strict=True):
+        m = OK_LINE.match(line) or ERROR_LINE.match(line)
+        assert m and m.group(1) == url, line
+    for article in map(json.loads, done.stdout.splitlines()):
+        assert article["url"].startswith(("http://", "https://"))
+        assert "<script" not in article["title"].lower() + article["text_start"].lower()
