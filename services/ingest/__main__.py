@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(cli.check(settings, args.urls, as_json=args.json))
         feeds_file = args.feeds or settings.feeds_file
         if args.command == "import-opml":
-            return asyncio.run(cli.import_opml(settings, args.source, feeds_file))
+            return cli.import_opml(settings, args.source, feeds_file)
         return cli.export_opml(feeds_file, args.output)
     settings = kafka.located(settings)  # the running stack's broker when none is set
     if args.command == "run":

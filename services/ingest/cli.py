@@ -7,6 +7,7 @@ Each returns an exit code and prints one clear line for bad input, never a trace
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import Callable
@@ -43,12 +44,16 @@ async def check(
     return 0 if all(r.ok for r in results) else 1
 
 
-async def _read_source(settings: Settings, source: str) -> bytes:
+async def _download(settings: Settings, url: str) -> bytes:
+    async with http_client(settings) as http:
+        fetched = await fetch(http, url, fetch_limits(settings, _OPML_ACCEPT))
+    return fetched.body
+
+
+def _read_source(settings: Settings, source: str) -> bytes:
     """The OPML document: fetched like a feed (same guard, caps, timeouts) or read."""
     if source.lower().startswith(("http://", "https://")):
-        async with http_client(settings) as http:
-            fetched = await fetch(http, source, fetch_limits(settings, _OPML_ACCEPT))
-        return fetched.body
+        return asyncio.run(_download(settings, source))
     path = Path(source)
     if path.stat().st_size > settings.fetch_max_bytes:
         raise OpmlError("too_large", f"larger than {settings.fetch_max_bytes} bytes")
@@ -61,10 +66,10 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-async def import_opml(settings: Settings, source: str, feeds_file: Path) -> int:
+def import_opml(settings: Settings, source: str, feeds_file: Path) -> int:
     """``import-opml FILE|URL``: add the outlines' feeds to the feeds file."""
     try:
-        data = await _read_source(settings, source)
+        data = _read_source(settings, source)
         outlines = read_opml(data)
     except FetchError as exc:
         _err(f"error {source}: {exc.kind}: {exc}")
