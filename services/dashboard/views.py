@@ -9,7 +9,9 @@ that runs for an hour:
   of its newest article, which for an archive replay can be months ago;
 - ``MentionTimeline``: mentions per entity per 5-minute bucket (by the time ingest saw
   the article), for the last ``keep`` hours;
-- ``AlertFeed``: the latest ``limit`` alerts raised.
+- ``AlertFeed``: the latest ``limit`` alerts raised, each marked ``retrying`` once an
+  attempt failed and ``dead-lettered`` once given up (a raised alert is not known to
+  be delivered: delivery outcomes are not on Kafka).
 
 ``Dashboard`` feeds one ``StoryUpdate`` to the first two (each article counted once,
 even when Kafka redelivers it) and one ``Alert`` to the third.
@@ -18,11 +20,15 @@ even when Kafka redelivers it) and one ``Alert`` to the third.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from shared.records import Alert, StoryUpdate
+from pydantic import TypeAdapter, ValidationError
+
+from services.alerting.explain import describe
+from shared import topics
+from shared.records import Alert, DeadLetter, Digest, RetryEnvelope, StoryUpdate
 
 BUCKET = timedelta(minutes=5)
 
@@ -46,6 +52,7 @@ class StoryView:
     first_seen: datetime
     last_seen: datetime
     updated: datetime
+    links: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,18 +67,51 @@ class StoryView:
             "first_seen": _iso(self.first_seen),
             "last_seen": _iso(self.last_seen),
             "updated": _iso(self.updated),
+            "links": list(self.links),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """One article of a story, as the story's page shows it."""
+
+    id: str
+    title: str
+    url: str
+    source: str
+    lang: str
+    published: datetime
+    mentions: tuple[tuple[str, str], ...]  # (entity, surface text), the first few
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "lang": self.lang,
+            "published": _iso(self.published),
+            "mentions": [{"entity": e, "text": t} for e, t in self.mentions],
+        }
+
+
+MENTIONS_SHOWN = 12
 
 
 class StoryBoard:
     """Live stories keyed by id; the newest revision of each wins."""
 
     def __init__(
-        self, max_stories: int = 500, dormant_after: timedelta = timedelta(days=3)
+        self,
+        max_stories: int = 500,
+        dormant_after: timedelta = timedelta(days=3),
+        articles_per_story: int = 20,
     ) -> None:
         self.max_stories = max_stories
         self.dormant_after = dormant_after
+        self.articles_per_story = articles_per_story
         self._stories: dict[str, StoryView] = {}
+        self._articles: dict[str, OrderedDict[str, ArticleView]] = {}
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -100,19 +140,74 @@ class StoryBoard:
                 first_seen=story.first_seen,
                 last_seen=story.last_seen,
                 updated=updated,
+                links=tuple(story.links),
             )
         self._stories[story.id] = view
+        self._keep_article(story.id, update)
         if len(self._stories) > self.max_stories:
             oldest = min(self._stories.values(), key=lambda s: (s.updated, s.id))
-            del self._stories[oldest.id]
+            self._forget(oldest.id)
         return view
+
+    def _keep_article(self, story_id: str, update: StoryUpdate) -> None:
+        article = update.article.article
+        kept = self._articles.setdefault(story_id, OrderedDict())
+        if article.id in kept:
+            return
+        mentions = tuple((m.entity, m.text) for m in update.article.mentions[:MENTIONS_SHOWN])
+        kept[article.id] = ArticleView(
+            article.id,
+            article.title,
+            article.url,
+            article.source,
+            article.lang,
+            article.published,
+            mentions,
+        )
+        while len(kept) > self.articles_per_story:
+            kept.popitem(last=False)
+
+    def _forget(self, story_id: str) -> None:
+        self._stories.pop(story_id, None)
+        self._articles.pop(story_id, None)
+
+    def get(self, story_id: str) -> StoryView | None:
+        return self._stories.get(story_id)
+
+    def detail(self, story_id: str) -> dict[str, Any] | None:
+        """A story with its latest articles, their sources and mentions, and the stories
+        it is linked to (with their headlines where still live)."""
+        view = self._stories.get(story_id)
+        if view is None:
+            return None
+        articles = list(reversed(self._articles.get(story_id, {}).values()))
+        sources = Counter(a.source for a in articles)
+        mentions = Counter(e for a in articles for e, _ in a.mentions)
+        links = []
+        for other in view.links:
+            linked = self._stories.get(other)
+            links.append(
+                {
+                    "id": other,
+                    "headline": linked.headline if linked else None,
+                    "lang": linked.lang if linked else None,
+                    "size": linked.size if linked else None,
+                }
+            )
+        return {
+            **view.to_json(),
+            "articles": [a.to_json() for a in articles],
+            "article_sources": [{"source": k, "articles": n} for k, n in sources.most_common()],
+            "mention_counts": [{"entity": k, "mentions": n} for k, n in mentions.most_common()],
+            "linked": links,
+        }
 
     def expire(self, now: datetime) -> int:
         """Drop stories without an update for ``dormant_after``; returns how many."""
         cutoff = now - self.dormant_after
         gone = [sid for sid, s in self._stories.items() if s.updated < cutoff]
         for sid in gone:
-            del self._stories[sid]
+            self._forget(sid)
         return len(gone)
 
     def latest(self, limit: int = 100) -> list[StoryView]:
@@ -205,6 +300,9 @@ class AlertView:
     article_url: str
     entities: tuple[str, ...]
     created: datetime
+    held: tuple[str, ...] = ()  # why it fired: the parts of the query that held
+    status: Status = "raised"
+    detail: str = ""  # the last error (retrying) or the dead letter's reason
 
     @classmethod
     def of(cls, alert: Alert) -> AlertView:
@@ -220,6 +318,7 @@ class AlertView:
             article_url=alert.article_url,
             entities=tuple(alert.entities),
             created=alert.created,
+            held=tuple(describe(h) for h in alert.held),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -235,16 +334,28 @@ class AlertView:
             "article_url": self.article_url,
             "entities": list(self.entities),
             "created": _iso(self.created),
+            "held": list(self.held),
+            "status": self.status,
+            "detail": self.detail,
         }
+
+
+# raised: on wirewatch.alerts, no failure seen; retrying: an attempt failed, the next is
+# scheduled (wirewatch.alerts-retry); dead-lettered: given up (wirewatch.dead-letters)
+Status = Literal["raised", "retrying", "dead-lettered"]
+_RANK: dict[str, int] = {"raised": 0, "retrying": 1, "dead-lettered": 2}
 
 
 class AlertFeed:
     """The latest ``limit`` alerts, newest first; a redelivered alert (same id, the
     idempotency key) is kept once."""
 
-    def __init__(self, limit: int = 50) -> None:
+    def __init__(self, limit: int = 50, early_marks: int = 1000) -> None:
         self.limit = limit
         self._alerts: OrderedDict[str, AlertView] = OrderedDict()
+        # marks for alerts not seen yet (the topics are read independently)
+        self._early: OrderedDict[str, tuple[Status, str]] = OrderedDict()
+        self._early_limit = early_marks
 
     def __len__(self) -> int:
         return len(self._alerts)
@@ -252,10 +363,31 @@ class AlertFeed:
     def add(self, alert: Alert) -> bool:
         if alert.id in self._alerts:
             return False
-        self._alerts[alert.id] = AlertView.of(alert)
+        view = AlertView.of(alert)
+        early = self._early.pop(alert.id, None)
+        if early is not None:
+            view = replace(view, status=early[0], detail=early[1])
+        self._alerts[alert.id] = view
         if len(self._alerts) > self.limit:
             oldest = min(self._alerts.values(), key=lambda a: (a.created, a.id))
             del self._alerts[oldest.id]
+        return True
+
+    def mark(self, alert_id: str, status: Status, detail: str) -> bool:
+        """An alert failed (``retrying``) or was given up (``dead-lettered``); a status
+        never goes back (a dead letter re-driven shows as retrying only when it fails
+        again). True when the alert is shown."""
+        view = self._alerts.get(alert_id)
+        if view is None:
+            old = self._early.get(alert_id)
+            if old is None or _RANK[status] >= _RANK[old[0]]:
+                self._early[alert_id] = (status, detail[:500])
+                self._early.move_to_end(alert_id)
+                while len(self._early) > self._early_limit:
+                    self._early.popitem(last=False)
+            return False
+        if _RANK[status] >= _RANK[view.status]:
+            self._alerts[alert_id] = replace(view, status=status, detail=detail[:500])
         return True
 
     def latest(self) -> list[AlertView]:
@@ -303,3 +435,28 @@ class Dashboard:
 
     def apply_alert(self, alert: Alert) -> bool:
         return self.alerts.add(alert)
+
+    def apply_retry(self, envelope: RetryEnvelope) -> bool:
+        """A failed attempt scheduled again (an envelope without an error is an alert
+        queued behind its subscription's failing endpoint: not marked)."""
+        alert = envelope.alert
+        if isinstance(alert, Digest) or not envelope.last_error:
+            return False
+        failed = f"attempt {envelope.attempt - 1} failed: {envelope.last_error}"
+        return self.alerts.mark(alert.id, "retrying", failed)
+
+    def apply_dead_letter(self, letter: DeadLetter) -> bool:
+        """A dead letter of an alert that could not be delivered (others are ignored)."""
+        if letter.topic not in _ALERT_TOPICS or not letter.reason.startswith("undeliverable"):
+            return False
+        try:
+            alert = _ALERT_OR_DIGEST.validate_json(letter.value)
+        except ValidationError:
+            return False
+        if isinstance(alert, Digest):
+            return False
+        return self.alerts.mark(alert.id, "dead-lettered", letter.reason)
+
+
+_ALERT_TOPICS = frozenset({topics.ALERTS.name, topics.ALERTS_RETRY.name})
+_ALERT_OR_DIGEST: TypeAdapter[Alert | Digest] = TypeAdapter(Alert | Digest)

@@ -15,7 +15,7 @@ from services.dashboard.views import (
     RecentIds,
     StoryBoard,
 )
-from shared.records import Alert, StoryUpdate
+from shared.records import Alert, DeadLetter, Held, RetryEnvelope, StoryUpdate
 from tests.support import records
 
 NOW = datetime(2026, 11, 25, 12, 2, 30, tzinfo=UTC)
@@ -238,3 +238,89 @@ class TestDashboard:
         dash = Dashboard()
         assert dash.apply_alert(alert("al_1"))
         assert [a.id for a in dash.alerts.latest()] == ["al_1"]
+
+
+class TestStoryDetail:
+    def test_a_story_opens_to_its_articles_sources_mentions_and_links(self) -> None:
+        board = StoryBoard(articles_per_story=2)
+        board.apply(update("st_en", "e1", lang="en", headline="Altman airs his refund saga"))
+        first = update(revision=1)
+        board.apply(first)
+        linked = update(article_id="a2", revision=2, size=2)
+        story = linked.story.model_copy(update={"links": ("st_en", "st_gone")})
+        board.apply(linked.model_copy(update={"story": story}))
+        board.apply(linked.model_copy(update={"story": story}))  # redelivered: kept once
+        detail = board.detail("st_1")
+        assert detail is not None
+        assert [a["id"] for a in detail["articles"]] == ["a2", "a1"]  # newest first
+        assert detail["articles"][0]["mentions"][0] == {"entity": "elon_musk", "text": "elon_musk"}
+        assert detail["article_sources"] == [{"source": "example", "articles": 2}]
+        assert detail["mention_counts"] == [
+            {"entity": "elon_musk", "mentions": 4},
+            {"entity": "sam_altman", "mentions": 2},
+        ]
+        assert detail["linked"] == [
+            {"id": "st_en", "headline": "Altman airs his refund saga", "lang": "en", "size": 1},
+            {"id": "st_gone", "headline": None, "lang": None, "size": None},
+        ]
+        board.apply(update(article_id="a3", revision=3, size=3))
+        again = board.detail("st_1")
+        assert again is not None and [a["id"] for a in again["articles"]] == ["a3", "a2"]
+        assert board.detail("st_nope") is None
+
+    def test_expired_stories_forget_their_articles(self) -> None:
+        board = StoryBoard(dormant_after=timedelta(hours=1))
+        board.apply(update(fetched=NOW - timedelta(hours=2)))
+        board.expire(NOW)
+        assert board.detail("st_1") is None
+        assert board._articles == {}
+
+
+class TestAlertStatus:
+    def envelope(self, a: Alert, attempt: int, error: str) -> RetryEnvelope:
+        return RetryEnvelope(alert=a, attempt=attempt, not_before=NOW, last_error=error)
+
+    def letter(self, a: Alert | str, topic: str = "wirewatch.alerts") -> DeadLetter:
+        value = a if isinstance(a, str) else a.dumps().decode()
+        return DeadLetter(
+            topic=topic,
+            partition=0,
+            offset=1,
+            reason="undeliverable: final answer on attempt 1: HTTP 410",
+            value=value,
+            failed_at=NOW,
+        )
+
+    def test_failed_then_dead_lettered(self) -> None:
+        board = Dashboard()
+        board.apply_alert(alert("x1"))
+        assert not board.apply_retry(self.envelope(alert("x1"), 1, ""))  # queued, not failed
+        assert board.apply_retry(self.envelope(alert("x1"), 2, "HTTP 503"))
+        [view] = board.alerts.latest()
+        assert (view.status, view.detail) == ("retrying", "attempt 1 failed: HTTP 503")
+        assert board.apply_dead_letter(self.letter(alert("x1"), "wirewatch.alerts-retry"))
+        assert board.alerts.latest()[0].to_json()["status"] == "dead-lettered"
+        board.apply_retry(self.envelope(alert("x1"), 3, "HTTP 503"))  # never goes back
+        assert board.alerts.latest()[0].status == "dead-lettered"
+
+    def test_a_dead_letter_before_its_alert_is_kept_for_it(self) -> None:
+        board = Dashboard()
+        assert not board.apply_dead_letter(self.letter(alert("x2")))
+        board.apply_alert(alert("x2"))
+        view = board.alerts.latest()[0]
+        assert view.status == "dead-lettered"
+        assert view.detail.endswith("HTTP 410")
+
+    def test_other_dead_letters_are_ignored(self) -> None:
+        board = Dashboard()
+        board.apply_alert(alert("x3"))
+        assert not board.apply_dead_letter(self.letter(alert("x3"), "wirewatch.articles"))
+        assert not board.apply_dead_letter(self.letter("not json"))
+        assert board.alerts.latest()[0].status == "raised"
+        held = alert("x4").model_copy(
+            update={"held": (Held(term="@elon_musk", kind="entity", count=2, field="title",
+                                  text="Musk", snippet="Musk sues"),)}
+        )  # fmt: skip
+        board.apply_alert(held)
+        shown = next(a for a in board.alerts.latest() if a.id == "x4").to_json()
+        assert shown["held"] == ['@elon_musk (2x, title: "Musk sues")']
