@@ -1,7 +1,9 @@
 """``make run``, then ``make replay``: the stack (every service as a process, the embedded
 broker, the console subscriber) prints the seed alerts; a replay started with no broker
 setting finds the stack in ``<data_dir>/stack.json`` and the same alerts arrive again,
-as repeats under the same idempotency keys. When the stack stops, its record goes."""
+as repeats under the same idempotency keys. The running alerting API refuses a webhook
+to the cloud metadata address with 422 naming the field and the rule. When the stack
+stops, its record goes."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from shared import stackfile
@@ -19,6 +22,8 @@ from shared.settings import ROOT
 
 pytestmark = pytest.mark.e2e
 
+TOKEN = {"Authorization": "Bearer e2e-token"}
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SEED_ALERTS = 2  # the seeds raise two alerts for 'musk-and-altman' (README, "Two commands")
 
 
@@ -42,6 +47,7 @@ async def test_make_replay_after_make_run_repeats_the_seed_alerts(tmp_path: Path
     env |= {
         "WIREWATCH_DATA_DIR": str(data),
         "WIREWATCH_SUBSCRIPTIONS_FILE": str(subs),
+        "WIREWATCH_API_TOKENS": '["e2e-token"]',
         **{f"WIREWATCH_{name}_PORT": str(free_port())
            for name in ("INGEST", "TAGGER", "STORIES", "ALERTING", "DASHBOARD")},
     }  # fmt: skip
@@ -71,6 +77,18 @@ async def test_make_replay_after_make_run_repeats_the_seed_alerts(tmp_path: Path
         again = sorted(line.split("  story ")[1].split(" ")[0] for line in seen
                        if line.startswith("ALERT") and "repeat" in line)  # fmt: skip
         assert again == first, seen
+        api = f"http://127.0.0.1:{env['WIREWATCH_ALERTING_PORT']}/subscriptions"
+        unsafe = {"id": "metadata", "query": "@openai", "channel": {"type": "webhook",
+                  "url": "http://169.254.169.254/latest", "secret": SECRET}}  # fmt: skip
+        async with httpx.AsyncClient(timeout=15) as client:
+            answer = await client.post(api, json=unsafe, headers=TOKEN)
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["error"] == (
+                "invalid subscription: field 'channel.url': 169.254.169.254 is a cloud "
+                "metadata address"
+            )
+            listed = (await client.get(api)).json()["subscriptions"]
+            assert [s["id"] for s in listed] == ["musk-and-altman"]
     finally:
         if stack.returncode is None:
             stack.send_signal(signal.SIGINT)
