@@ -14,6 +14,9 @@ place that knows the order (like Miniflux's ``RefreshFeed``)::
     state.py      SQLite      → validators, seen ids, schedule across restarts
     metrics.py    every Prometheus metric of the service
     pipeline.py   Ingestor: refresh one feed, run the polling loop
+    check.py      `check URL…`: Ingestor.refresh with nothing published, no state kept
+    opml.py       OPML bytes ↔ feeds (listparser on bytes; entity declarations refused)
 
-``app.py``/``__main__.py``/``replay.py`` are the shell that wires Kafka and signals.
+``app.py``/``__main__.py``/``replay.py`` are the shell that wires Kafka and signals;
+``cli.py`` the commands that need no Kafka (check, import-opml, export-opml).
 """

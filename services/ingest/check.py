@@ -23,7 +23,7 @@ from services.ingest.state import IngestState
 from shared.records import Article
 from shared.settings import Settings
 
-__all__ = ["FeedCheck", "article_json", "article_line", "check_feeds", "summary"]
+__all__ = ["FeedCheck", "article_json", "article_line", "check_feeds", "dumps", "summary"]
 
 TEXT_START = 160  # characters of the text shown per article
 
