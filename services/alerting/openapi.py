@@ -192,7 +192,7 @@ def document() -> dict[str, Any]:
             "title": "wirewatch alerting",
             "version": "1",
             "description": "Subscriptions: the query language, channels and delivery are "
-            "described in the README (Alerting).",
+            "described in docs/alerting.md.",
         },
         "paths": paths,
         "components": {

@@ -18,6 +18,7 @@ import yaml
 from services.alerting.subscriptions import load_file
 from services.stack.processes import PORT_SETTING, SERVICES
 from shared.settings import ROOT, Settings
+from tests.support import docs
 
 pytestmark = pytest.mark.integration
 
@@ -274,7 +275,7 @@ def test_metric_catalogue_lists_every_wirewatch_metric() -> None:
                    "services.tagger.metrics", "services.stories.metrics",
                    "services.alerting.metrics", "services.dashboard.metrics"):  # fmt: skip
         importlib.import_module(module)
-    catalogue = (ROOT / "README.md").read_text()
+    catalogue = docs.text()
     exported = set()
     for family in REGISTRY.collect():
         if family.name.startswith("wirewatch_"):
@@ -282,4 +283,4 @@ def test_metric_catalogue_lists_every_wirewatch_metric() -> None:
             exported.add(family.name + suffix)
     assert len(exported) > 20
     missing = sorted(name for name in exported if f"`{name}`" not in catalogue)
-    assert not missing, f"the README's metric catalogue does not describe: {missing}"
+    assert not missing, f"the metric catalogue (docs/metrics.md) does not describe: {missing}"
