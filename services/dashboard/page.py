@@ -94,7 +94,8 @@ tr[data-story-id]:hover, tr.selected { background:#f1f6fd; }
     <form id="create-form">
       <label>Id<input id="sub-id" required placeholder="openai-desk"></label>
       <label>Webhook URL<input id="sub-url" type="url" placeholder="webhook URL (https)"></label>
-      <label>Webhook secret<input id="sub-secret" placeholder="whsec_…"></label>
+      <label>Webhook secret<input id="sub-secret" type="password" autocomplete="off"
+        placeholder="whsec_…"></label>
       <label>or email to<input id="sub-email" type="email" placeholder="desk@example.org"></label>
       <label>Update every … articles<input id="sub-every" type="number" min="1"></label>
       <label>API token<input id="sub-token" type="password" autocomplete="off"></label>
@@ -287,7 +288,7 @@ async function showStory(id) {
       ? el("a", {href: a.url, rel: "noopener noreferrer", target: "_blank"}, a.title)
       : el("span", {}, a.title),
     el("div", {class: "meta"}, `${a.source} · ${a.lang} · ${ago(a.published)}`),
-    el("div", {}, ...chips(a.mentions.map((m) => `${m.entity}: ${m.text}`))))));
+    el("div", {}, ...chips([...new Set(a.mentions.map((m) => `${m.entity}: ${m.text}`))])))));
   const links = $("story-links");
   links.replaceChildren();
   if (!s.linked.length) links.append(el("li", {class: "empty"}, "None."));
