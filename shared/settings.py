@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     user_agent: str = Field("wirewatch/0.1 (news monitor)", description="Sent with every fetch.")
 
     # Stories ---------------------------------------------------------------
-    story_threshold: float = Field(
-        0.35, gt=0, le=1, description="Similarity an article needs to join a story."
+    story_threshold: float = Field(  # = services/stories/scoring.THRESHOLD (a test checks)
+        0.335, gt=0, le=1, description="Similarity an article needs to join a story."
     )
     story_dormant_after_s: float = Field(
         3 * 24 * 3600.0, gt=0, description="Quiet event time after which a story leaves memory."

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from .archive import ArchiveError, read
 from .clustering import StoryIndex
-from .replay import replay, report
+from .replay import baseline, replay, report
+from .scoring import DORMANT_AFTER, LINK_THRESHOLD, THRESHOLD
 
 __all__ = ["cluster_main"]
 
@@ -21,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Group archived articles into stories. Prints one JSON line per "
         'article ({"id": ..., "story": ...}), or with --evaluate one JSON line per '
         "language with pairwise and B-cubed precision/recall/F1 against the gold "
-        "'story' (or 'cluster') labels, and one for cross-lingual links ('event').",
+        "'story' (or 'cluster') labels, the new-story alerts per real story, the plain "
+        "TF-IDF baseline beside them, and one line for cross-lingual links ('event').",
     )
     parser.add_argument(
         "archive", nargs="?", default="-", help="JSONL or JSON-list file; '-' or absent reads stdin"
@@ -29,20 +31,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--threshold",
         type=float,
-        default=0.35,
-        help="minimum article-story similarity to join (default 0.35)",
+        default=THRESHOLD,
+        help=f"minimum article-story similarity to join (default {THRESHOLD})",
     )
     parser.add_argument(
         "--dormant-hours",
         type=float,
-        default=72.0,
+        default=DORMANT_AFTER.total_seconds() / 3600,
         help="a story without articles for this long is closed (default 72)",
     )
     parser.add_argument(
         "--link-threshold",
         type=float,
-        default=0.7,
-        help="minimum cross-lingual similarity to link stories (default 0.7)",
+        default=LINK_THRESHOLD,
+        help=f"minimum cross-lingual similarity to link stories (default {LINK_THRESHOLD})",
     )
     parser.add_argument(
         "--evaluate",
@@ -71,7 +73,7 @@ def cluster_main(argv: list[str] | None = None) -> int:
     )
     result = replay(entries, index)
     if args.evaluate:
-        scores = report(entries, result)
+        scores = report(entries, result, baseline(entries))
         if not any(key != "links" for key in scores):
             print("cluster: no gold 'story' or 'cluster' labels to evaluate", file=sys.stderr)
             return 2

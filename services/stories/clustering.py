@@ -3,7 +3,9 @@
 For each article (Miranda et al. 2018, Laban & Hearst 2017, simplified):
 
 1. drop the stories that went dormant (no article for ``dormant_after``);
-2. weigh the article's terms, title terms and names with the live IDF of its language;
+2. weigh the article's terms, title terms and names with the live IDF of its language,
+   counted over live *stories*, not articles: a burst of fifty reports of one event
+   does not make that event's own words common (it would drown them in its own IDF);
 3. find candidate stories of the same language through the inverted index (feature →
    stories, newest first, a bounded number per feature), never by scanning all stories;
 4. score the best candidates (title, body and name cosines, time decay) and join the
@@ -30,7 +32,7 @@ from typing import Any
 from shared.records import StorySummary, TaggedArticle
 
 from .features import ArticleFeatures, extract
-from .scoring import Weights, cosine, decay
+from .scoring import DORMANT_AFTER, LINK_THRESHOLD, THRESHOLD, Weights, cosine, decay
 from .story import MAX_SOURCES, Story
 from .vocabulary import Vocabulary
 
@@ -63,10 +65,10 @@ class StoryIndex:
     def __init__(
         self,
         *,
-        threshold: float = 0.35,
-        dormant_after: timedelta = timedelta(days=3),
+        threshold: float = THRESHOLD,
+        dormant_after: timedelta = DORMANT_AFTER,
         max_members: int = 50,
-        link_threshold: float = 0.7,
+        link_threshold: float = LINK_THRESHOLD,
         weights: Weights | None = None,
     ) -> None:
         if max_members < 1:
@@ -132,7 +134,9 @@ class StoryIndex:
         if story.id in self._stories:
             self._drop(self._stories[story.id])
         self._stories[story.id] = story
-        self._vocabulary(story.lang).add(story.body, story.names, story.article_count)
+        self._vocabulary(story.lang).add(
+            dict.fromkeys(story.body, 1), dict.fromkeys(story.names, 1), 1
+        )
         heapq.heappush(self._expiry, (story.last_seen, story.id))
         self._seq = max(self._seq, story.seq)
         self._stale_postings = True
@@ -224,7 +228,11 @@ class StoryIndex:
         story.last_seen = max(story.last_seen, features.published)
         ones_body = dict.fromkeys(body, 1)
         ones_names = dict.fromkeys(names, 1)
-        vocab.add(ones_body, ones_names, 1)
+        vocab.add(  # story frequency: features new to this story's centroid
+            {key: 1 for key in body if key not in story.body},
+            {key: 1 for key in names if key not in story.names},
+            1 if story.revision == 1 else 0,
+        )
         _count(story.body, ones_body)
         _count(story.names, ones_names)
         _count(story.title, dict.fromkeys(features.title_terms, 1))
@@ -239,7 +247,7 @@ class StoryIndex:
         pruned_body = _prune(story.body, body_w, Limits.body_cap, Limits.body_keep)
         pruned_names = _prune(story.names, names_w, Limits.names_cap, Limits.names_keep)
         if pruned_body or pruned_names:
-            vocab.remove(pruned_body, pruned_names, 0)
+            vocab.remove(dict.fromkeys(pruned_body, 1), dict.fromkeys(pruned_names, 1), 0)
         # Title terms weigh as in the body (before pruning), else with the IDF after it.
         n_docs, df = 1 + vocab.docs, vocab.terms.get
         title_w = {t: body_w.get(t) or log(n_docs / (1 + df(t, 0))) + 1.0 for t in story.title}
@@ -290,7 +298,7 @@ class StoryIndex:
 
     def _drop(self, story: Story) -> None:
         vocab = self._vocab[story.lang]
-        vocab.remove(story.body, story.names, story.article_count)
+        vocab.remove(dict.fromkeys(story.body, 1), dict.fromkeys(story.names, 1), 1)
         vocab.term_postings.remove(story.id, story.term_keys)
         vocab.name_postings.remove(story.id, story.name_keys)
         for other_id in story.links:

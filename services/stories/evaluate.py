@@ -4,16 +4,18 @@ Pairwise (Miranda et al. 2018): every pair of items is a true positive when both
 gold labels and the predicted clusters put it together. B-cubed (Bagga & Baldwin
 1998): per item, the share of its predicted cluster that shares its gold label
 (precision) and the share of its gold cluster that shares its prediction (recall),
-averaged over items.
+averaged over items. ``alerts_per_story`` is the subscriber's view: how many "new
+story" alerts each real story caused, and how many real stories never caused one.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Scores", "bcubed", "link_scores", "pairwise"]
+__all__ = ["Scores", "alerts_per_story", "bcubed", "link_scores", "pairwise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +97,30 @@ def link_scores(
 def _cross(langs: Mapping[str, int]) -> int:
     sizes = list(langs.values())
     return sum(sizes[i] * sizes[j] for i in range(len(sizes)) for j in range(i + 1, len(sizes)))
+
+
+def alerts_per_story(
+    gold: Sequence[Hashable], founded: Sequence[bool], min_size: int = 2
+) -> dict[str, float]:
+    """New-story alerts per real story, for a subscription that matches everything.
+
+    An article that founded a predicted story caused one "new story" alert. For each
+    real story of at least ``min_size`` articles: how many of its articles did (``mean``
+    and 90th percentile ``p90``; 1 is ideal). ``merged``: real stories of any size none
+    of whose articles founded a story, so the event was swallowed by another story and
+    never alerted as new.
+    """
+    if len(gold) != len(founded):
+        raise ValueError("gold and founded label different numbers of items")
+    sizes = Counter(gold)
+    alerts: Counter[Hashable] = Counter(g for g, new in zip(gold, founded, strict=True) if new)
+    counts = sorted(alerts[g] for g, n in sizes.items() if n >= min_size)
+    if not counts:
+        return {"stories": 0, "mean": 0.0, "p90": 0.0, "merged": 0}
+    p90 = counts[min(len(counts) - 1, math.ceil(0.9 * len(counts)) - 1)]
+    return {
+        "stories": len(counts),
+        "mean": round(sum(counts) / len(counts), 3),
+        "p90": float(p90),
+        "merged": sum(1 for g in sizes if not alerts[g]),
+    }

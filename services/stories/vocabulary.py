@@ -1,10 +1,11 @@
 """Per-language document frequencies, maintained online from the live stories.
 
-A feature's document frequency is the number of live member articles that carry it in
-their story's (capped) centroid; the document count is the number of live member
-articles. Both go up when an article joins a story and down when a centroid is pruned
-or a story goes dormant, so IDF always describes the current window, and it can be
-rebuilt exactly from the exported stories after a restart.
+A feature's document frequency is the number of live stories whose (capped) centroid
+carries it; the document count is the number of live stories. A feature counts once
+for a story however many of its articles carry it, so one big story does not make its
+own words common. Both go up when a story is founded or gains a feature and down when a
+centroid is pruned or a story goes dormant, so IDF always describes the current window,
+and it can be rebuilt exactly from the exported stories after a restart.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.stack.evaluate import evaluate
 from services.stories.archive import read
-from services.stories.harness import evaluate
 from shared.settings import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

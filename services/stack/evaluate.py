@@ -2,8 +2,11 @@
 core. Replays a labelled archive (JSONL with gold ``story``/``event`` labels, or the
 Miranda et al. JSON) with ``python -m services.ingest replay`` through the tagger and
 stories workers — processes on the embedded broker, or on ``--bootstrap`` — reads the
-story of every article from ``wirewatch.story-updates``, and prints per language the
-pairwise and B-cubed precision/recall/F1 (Miranda et al. 2018) and the story counts."""
+story of every article (and whether it founded it) from ``wirewatch.story-updates``,
+and prints per language the pairwise and B-cubed precision/recall/F1 (Miranda et al.
+2018), the story counts, the new-story alerts per real story, and beside them the
+plain TF-IDF baseline on the same archive. It starts the stack's processes, so it
+lives with the stack's tools."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.stack.processes import ServiceProcess
 from services.stories.archive import ArchiveError, Entry, read
-from services.stories.replay import Replay, report
+from services.stories.replay import Replay, baseline, report
 from shared import topics
 from shared.broker import EmbeddedBroker, free_port
 from shared.records import StoryUpdate
@@ -45,6 +48,7 @@ async def collect(bootstrap: str, ids: set[str], timeout_s: float) -> Replay:
     )
     await consumer.start()
     story_of: dict[str, str] = {}
+    new_of: dict[str, bool] = {}
     links: set[tuple[str, str]] = set()
     deadline = time.monotonic() + timeout_s
     try:
@@ -53,6 +57,7 @@ async def collect(bootstrap: str, ids: set[str], timeout_s: float) -> Replay:
                 for rec in records:
                     update = StoryUpdate.loads(rec.value)
                     story_of.setdefault(update.article.article.id, update.story.id)
+                    new_of.setdefault(update.article.article.id, update.is_new)
                     links.update((min(update.story.id, o), max(update.story.id, o))
                                  for o in update.story.links)  # fmt: skip
     finally:
@@ -60,7 +65,10 @@ async def collect(bootstrap: str, ids: set[str], timeout_s: float) -> Replay:
     missing = ids - story_of.keys()
     if missing:
         raise TimeoutError(f"{len(missing)} articles never reached a story, e.g. {min(missing)}")
-    return Replay(stories=[story_of[i] for i in sorted(ids)], links=links)
+    ordered = sorted(ids)
+    return Replay(
+        stories=[story_of[i] for i in ordered], links=links, new=[new_of[i] for i in ordered]
+    )
 
 
 def run(
@@ -95,8 +103,9 @@ def run(
         if broker is not None:
             broker.stop()
     order = {i: n for n, i in enumerate(sorted(ids))}
+    at = [order[e.article.article.id] for e in entries]
     return Replay(
-        stories=[result.stories[order[e.article.article.id]] for e in entries], links=result.links
+        stories=[result.stories[n] for n in at], links=result.links, new=[result.new[n] for n in at]
     )
 
 
@@ -107,7 +116,8 @@ def evaluate(
     interval_s: float = 0.02,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="wirewatch-eval-") as tmp:
-        return report(entries, run(entries, Path(tmp), bootstrap, timeout_s, interval_s))
+        result = run(entries, Path(tmp), bootstrap, timeout_s, interval_s)
+        return report(entries, result, baseline(entries))
 
 
 def evaluate_main(argv: list[str] | None = None) -> int:
@@ -129,9 +139,9 @@ def evaluate_main(argv: list[str] | None = None) -> int:
     try:
         entries = read(args.archive.read_text(encoding="utf-8"))
     except (OSError, ArchiveError, ValueError) as exc:
-        print(f"evaluate: cannot read {args.archive}: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"evaluate: cannot read {args.archive}: {exc}", file=sys.stderr)
         return 2
     entries = entries[: args.limit] if args.limit else entries
     for lang, values in evaluate(entries, args.bootstrap, args.timeout, args.interval).items():
-        print(json.dumps({"lang": lang, **values}))  # noqa: T201 - the command's output
+        print(json.dumps({"lang": lang, **values}))
     return 0
