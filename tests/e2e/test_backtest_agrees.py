@@ -76,7 +76,8 @@ async def test_backtest_lists_the_alerts_the_pipeline_sends(
     assert all(isinstance(a, Alert) for a in backtest)
     expected = keys(backtest)  # type: ignore[arg-type]
     kinds = Counter(kind for kind, _, _ in expected)
-    assert kinds["new"] >= 5 and kinds["update"] >= 2, kinds
+    # not vacuous: both kinds, several stories (how many depends on the clustering)
+    assert kinds["new"] >= 2 and kinds["update"] >= 2 and len(expected) >= 6, kinds
 
     receiver = await Receiver(new_secret()).start()
     subs = [
