@@ -40,7 +40,7 @@ __all__ = ["LEAD", "MAX_HOURS", "MAX_UPDATES", "Recent", "run_preview"]
 LEAD = 300  # characters of the text kept per update
 SNIPPET = 160  # characters of a mention's snippet kept
 MAX_HOURS = 24.0
-MAX_UPDATES = 250_000  # ~1 KB each; a day at ~2.9 updates/s
+MAX_UPDATES = 100_000  # ~1.1 KB each (~110 MB): a day at ~1.2 updates/s, 2.8 h at 10/s
 MAX_SHOWN = 200  # alerts listed in one answer (the summary counts all)
 MAX_MISSES = 20
 
