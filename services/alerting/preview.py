@@ -175,6 +175,10 @@ class Recent:
             kept = {e.story_entities for e in self._entries}
             self._tuples = {t: t for t in kept}
 
+    def oldest(self) -> datetime:
+        """When the oldest held update arrived (the preview cannot look further back)."""
+        return datetime.fromtimestamp(self._list[self._head].at, UTC)
+
     def _entry(self, seq: int) -> _Entry:
         return self._list[seq - self._base]
 
@@ -354,6 +358,7 @@ def run_preview(
     outcomes += trial.finish()
     summary = summarize(outcomes, since, now, candidates).to_json()
     summary["held_updates"] = len(recent)
+    summary["held_since"] = recent.oldest().isoformat() if len(recent) else None
     return {
         "alerts": [o.to_json() for o in outcomes[:MAX_SHOWN]],
         "summary": summary,

@@ -100,6 +100,7 @@ def test_hours_and_bounds(update: UpdateFactory) -> None:
         u = update(entities=("elon_musk",), story_id=f"st_{n}", article_id=f"a{n}")
         assert recent.add(u, NOW - timedelta(minutes=50 - 10 * n))
     assert len(recent) == 3  # bounded
+    assert recent.oldest() == NOW - timedelta(minutes=30)
     assert not recent.add(u, NOW)  # a replayed update is held once
     sub = trial_subscription("@elon_musk")
     stories = [a["story"]["id"] for a in run_preview(recent, sub, 24, NOW)["alerts"]]
