@@ -195,3 +195,20 @@ def test_a_jsonl_archive(tmp_path: Path, matcher: Matcher, settings: Settings) -
     assert [
         (o.kind, o.alert.article_id if isinstance(o.alert, Alert) else "") for o in outcomes
     ] == [("new", "x1")]
+
+
+def test_cli_digest(settings: Settings) -> None:
+    digest = ["--mode", "digest", "--digest-minutes", "1440", "--updates-every", "1"]
+    args = _parser().parse_args(["@elon_musk", str(SEEDS), *digest])
+    out = io.StringIO()
+    assert run(args, settings, out, WALL) == 0
+    lines = out.getvalue().splitlines()
+    digests = [ln for ln in lines if ln.startswith("digest  ")]
+    assert [d.split()[1:3] for d in digests] == [
+        ["2025-10-21", "00:00:00"],
+        ["2025-10-22", "00:00:00"],
+    ]
+    assert "2 stories  window 2025-10-20 00:00:00 – 2025-10-21 00:00:00" in digests[0]
+    assert any(
+        ln.startswith("  update  2025-10-21 09:05:00  story st_f93949158ff7") for ln in lines
+    )
