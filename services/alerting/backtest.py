@@ -28,6 +28,7 @@ from services.alerting.explain import explain
 from services.alerting.index import SubscriptionIndex
 from services.alerting.subscriptions import Subscription, validate
 from services.stories.clustering import StoryIndex
+from services.stories.stream import StreamClock, index_from, repeat_update
 from services.tagger.matcher import Matcher
 from shared.records import Alert, Article, Digest, StoryUpdate, TaggedArticle
 from shared.settings import Settings
@@ -70,31 +71,23 @@ def trial_subscription(
 
 
 def story_index(settings: Settings) -> StoryIndex:
-    """A ``StoryIndex`` built from the settings as ``services/stories/app.py`` builds it."""
-    return StoryIndex(
-        threshold=settings.story_threshold,
-        dormant_after=timedelta(seconds=settings.story_dormant_after_s),
-    )
+    """The ``StoryIndex`` the stories worker runs (``services/stories/stream.py``)."""
+    return index_from(settings)
 
 
 class Pipeline:
-    """Tagger then stories, in-process, one article at a time.
-
-    The clock and the repeat below are the stories worker's (``services/stories/app.py``:
-    ``stream_time`` and ``repeat``), which live inline in its agent; they are mirrored
-    here until the worker calls a shared function for them."""
+    """Tagger then stories, in-process, one article at a time, with the stories
+    worker's own clock and repeat (``services/stories/stream.py``)."""
 
     def __init__(self, matcher: Matcher, index: StoryIndex, wall: datetime) -> None:
         self.matcher = matcher
         self.index = index
         self.wall = wall  # the wall clock the worker caps event time with
-        self._clocks: dict[str, datetime] = {}
+        self._clock = StreamClock()
         self._assigned: dict[str, tuple[str, int]] = {}  # article id -> (story id, revision)
 
     def stream_time(self, lang: str, published: datetime) -> datetime:
-        now = max(self._clocks.get(lang, published), min(published, self.wall))
-        self._clocks[lang] = now
-        return now
+        return self._clock.at(lang, published, self.wall)
 
     def tag(self, article: Article) -> TaggedArticle:
         return self.matcher.tag(article)
@@ -102,12 +95,9 @@ class Pipeline:
     def assign(self, tagged: TaggedArticle) -> tuple[StoryUpdate, datetime]:
         """The update the stories worker sends for ``tagged``, and its event time."""
         lang, article_id = tagged.article.lang, tagged.article.id
-        first = self._assigned.get(article_id)
-        story = self.index.get(first[0]) if first else None
-        if first is not None and story is not None:  # seen before: the same revision again
-            story = story.model_copy(update={"revision": first[1]})
-            at = self._clocks.get(lang, tagged.article.published)
-            return StoryUpdate(story=story, article=tagged, is_new=first[1] == 1), at
+        again = repeat_update(self.index, self._assigned.get(article_id), tagged)
+        if again is not None:  # seen before: the same revision again
+            return again, self._clock.current(lang, tagged.article.published)
         at = self.stream_time(lang, tagged.article.published)
         summary, is_new = self.index.assign(tagged, at)
         self._assigned[article_id] = (summary.id, summary.revision)

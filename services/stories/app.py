@@ -17,14 +17,14 @@ intermittent loss after kill -9 stories in ``make chaos``, 87 of 900 in one CI r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 import structlog
 
 from services.stories import metrics
-from services.stories.clustering import StoryIndex
+from services.stories.stream import StreamClock, index_from, repeat_update
 from shared import topics
 from shared.records import StoryUpdate, TaggedArticle
 from shared.settings import Settings
@@ -43,21 +43,12 @@ def build(settings: Settings) -> faust.App:
     # article id -> [story id, revision, language]; swept of dormant stories' articles
     assigned = app.Table("stories-assigned", default=None, partitions=topics.TAGGED.partitions)
     since_sweep = {"n": 0}
-    index = StoryIndex(
-        threshold=settings.story_threshold,
-        dormant_after=timedelta(seconds=settings.story_dormant_after_s),
-    )
+    index = index_from(settings)
     restored = {"done": False}
-    clocks: dict[str, datetime] = {}  # per language: one partition's stream, one clock
+    clock = StreamClock()  # per language: one partition's stream, one clock
 
     def stream_time(lang: str, published: datetime) -> datetime:
-        """Event time of a language's stream: the latest publication time seen in it,
-        never ahead of the wall clock. Dormancy and decay follow the stream, so a replayed
-        archive groups like live news, and one language running ahead of another in its
-        partition does not age the other's stories."""
-        now = max(clocks.get(lang, published), min(published, datetime.now(UTC)))
-        clocks[lang] = now
-        return now
+        return clock.at(lang, published, datetime.now(UTC))
 
     def restore() -> None:
         count = 0
@@ -67,21 +58,16 @@ def build(settings: Settings) -> faust.App:
                 count += 1
         for story in index.stories():
             stream_time(story.lang, story.last_seen)
-        if clocks:
-            index.expire(min(clocks.values()))
+        if clock.clocks:
+            index.expire(min(clock.clocks.values()))
         restored["done"] = True
         log.info("stories_restored", stories=count, live=len(index))
 
     def repeat(article: TaggedArticle) -> StoryUpdate | None:
-        """The update an already assigned article made, said again; None when its story
-        is not held (its state was lost in a crash, or it went dormant): cluster again."""
-        first = assigned.get(article.article.id)
-        story = index.get(first[0]) if first else None
-        if first is None or story is None:
-            return None
-        metrics.REPEATS.inc()
-        story = story.model_copy(update={"revision": first[1]})
-        return StoryUpdate(story=story, article=article, is_new=first[1] == 1)
+        again = repeat_update(index, assigned.get(article.article.id), article)
+        if again is not None:
+            metrics.REPEATS.inc()
+        return again
 
     def sweep(lang: str) -> None:
         """Forget dormant stories of ``lang`` (this event's partition) in both tables."""
