@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         8084, ge=0, le=65535, description="alerting: also /subscriptions, /openapi.json."
     )
     dashboard_port: int = Field(8085, ge=0, le=65535, description="The built-in web page.")
+    alerting_url: str = Field(
+        "",
+        description="Where the page reaches alerting's API (preview, create). Empty: "
+        "http://127.0.0.1:ALERTING_PORT (one machine, make run).",
+    )
 
     # Files -----------------------------------------------------------------
     data_dir: Path = Field(ROOT / "var", description="Local state: ingest DB, Faust data, logs.")
@@ -102,6 +107,12 @@ class Settings(BaseSettings):
 
     # Alerting --------------------------------------------------------------
     delivery_attempts: int = Field(8, ge=1, description="Attempts before dead-lettering.")
+    preview_max_updates: int = Field(
+        100_000,
+        ge=1,
+        description="Story updates alerting keeps for POST /subscriptions/preview (~1.1 KB "
+        "each; the last 24 h at most).",
+    )
     delivery_timeout_s: float = Field(10.0, gt=0, description="One delivery attempt, whole.")
     api_tokens: list[SecretStr] = Field(
         default_factory=list,

@@ -78,7 +78,8 @@ def build(settings: Settings) -> faust.App:
     smtp = delivery.smtp_settings(settings)
     rng = random.Random()
     failing: dict[str, datetime] = {}  # subscription -> no inline attempts before this time
-    recent = Recent()  # the story updates of the last day, for POST /subscriptions/preview
+    # the story updates of the last day, for POST /subscriptions/preview
+    recent = Recent(max_updates=settings.preview_max_updates)
     log.info("subscriptions_loaded", count=len(store), path=str(settings.subscriptions_file))
 
     app.task(sublog.run)

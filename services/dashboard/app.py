@@ -1,7 +1,7 @@
 """The dashboard shell: story updates, alerts, retries and dead letters in, read models
 updated (``views.Dashboard``), served as one page (``page.PAGE``) and its JSON views; the
 page's query preview and "create subscription" are passed to the alerting worker's API
-(``http://127.0.0.1:WIREWATCH_ALERTING_PORT``).
+(``WIREWATCH_ALERTING_URL``, by default ``http://127.0.0.1:WIREWATCH_ALERTING_PORT``).
 
 It runs as its own consumer group and reads both topics from the earliest retained
 offset, so a restarted dashboard rebuilds its view. One worker sees every partition:
@@ -96,7 +96,9 @@ def build(settings: Settings) -> faust.App:
             return web.json({"error": f"no live story {story_id!r}"}, status=404)
         return web.json(detail)
 
-    alerting_api = f"http://127.0.0.1:{settings.alerting_port}"
+    alerting_api = (settings.alerting_url or f"http://127.0.0.1:{settings.alerting_port}").rstrip(
+        "/"
+    )
 
     async def forward(request: Any, path: str) -> tuple[int, Any]:
         """The page's preview and create, passed to the alerting worker's API (the page
