@@ -181,8 +181,16 @@ async def stack(tmp_path: Path, chaos_archive: tuple[Path, list[str]]) -> AsyncI
         await receiver.stop()
 
 
-async def wait_all(stack: Stack, timeout: float = 150) -> None:
-    await wait_for(stack.complete, timeout, "an every-article alert for every article", every=0.5)
+async def wait_all(stack: Stack, timeout: float = 150) -> list[str]:
+    """Wait for an every-article alert for every article; what went wrong as notes (the
+    figures then say what was lost)."""
+    try:
+        await wait_for(
+            stack.complete, timeout, "an every-article alert for every article", every=0.5
+        )
+    except TimeoutError as exc:
+        return [str(exc)]
+    return []
 
 
 def record(report: dict[str, Any], name: str, figures: dict[str, Any], ok: bool) -> None:
@@ -225,11 +233,7 @@ async def test_kill_and_restart(
         await asyncio.to_thread(pipe.procs[victim].wait_ready, 120.0)
         await wait_for(lambda: stack.count(victim) > 0, 120, f"{victim} to process again")
     recover = time.monotonic() - t_kill
-    notes = []
-    try:
-        await wait_all(stack)
-    except TimeoutError as exc:
-        notes.append(str(exc))
+    notes = await wait_all(stack)
     await asyncio.sleep(2.0)  # re-sends after the last first delivery, if any
     figures = stack.figures()
     figures |= {"recover_s": recover, "restart_s": t_restart - t_kill, "killed_at": at_kill}
@@ -319,10 +323,7 @@ async def test_broker_paused_30s(stack: Stack, chaos_report: dict[str, dict[str,
     except TimeoutError as exc:
         recover = None
         notes.append(str(exc))
-    try:
-        await wait_all(stack)
-    except TimeoutError as exc:
-        notes.append(str(exc))
+    notes += await wait_all(stack)
     figures = stack.figures()
     restarted = [n for n, p in pipe.procs.items() if not p.proc or p.proc.pid != pids[n]]
     exited = [n for n, p in pipe.procs.items() if p.proc and p.proc.poll() is not None]
@@ -413,11 +414,7 @@ async def test_poison_messages(stack: Stack, chaos_report: dict[str, dict[str, A
     finally:
         await producer.stop()
     t_sent = time.monotonic()
-    notes = []
-    try:
-        await wait_all(stack)
-    except TimeoutError as exc:
-        notes.append(str(exc))
+    notes = await wait_all(stack)
     await replay.wait()
 
     def counted() -> float:
@@ -519,11 +516,7 @@ async def test_partially_committed_batch(
     await asyncio.to_thread(pipe.procs["tagger"].wait_ready, 120.0)
     await wait_for(lambda: stack.count("tagger") > 0, 120, "the tagger to resume")
     recover = time.monotonic() - t_kill
-    notes = []
-    try:
-        await wait_all(stack)
-    except TimeoutError as exc:
-        notes.append(str(exc))
+    notes = await wait_all(stack)
     tagged = await _article_ids(pipe.bootstrap, topics.TAGGED.name, ("article", "id"))
     updates = await _article_ids(
         pipe.bootstrap, topics.STORY_UPDATES.name, ("article", "article", "id")
