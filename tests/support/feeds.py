@@ -1,8 +1,11 @@
-"""Articles as an RSS 2.0 feed, and a loopback app that serves one."""
+"""Articles as an RSS 2.0 feed, and loopback HTTP servers: an app served on a free port
+(`serve`), or any request handed to one handler (`serving`)."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from email.utils import format_datetime
 
 from aiohttp import web
@@ -54,3 +57,20 @@ async def serve(
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, port
+
+
+@asynccontextmanager
+async def serving(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    *,
+    shutdown_timeout: float = 60.0,
+) -> AsyncIterator[int]:
+    """A loopback server that hands every request, any method and path, to ``handler``;
+    yields its port and stops it on exit."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner, port = await serve(app, shutdown_timeout=shutdown_timeout)
+    try:
+        yield port
+    finally:
+        await runner.cleanup()

@@ -13,7 +13,7 @@ from aiohttp import web
 from services.ingest.pipeline import Ingestor
 from shared.records import Article
 from shared.settings import Settings
-from tests.support.feeds import serve
+from tests.support.feeds import serving
 from tests.support.shared_data import SHARED_DATA
 
 BAD_INPUTS = SHARED_DATA / "bad-inputs"
@@ -71,13 +71,8 @@ class FeedServer:
 @pytest.fixture
 async def server() -> AsyncIterator[FeedServer]:
     srv = FeedServer()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", srv.dispatch)
-    runner, srv.port = await serve(app, shutdown_timeout=0.1)
-    try:
+    async with serving(srv.dispatch, shutdown_timeout=0.1) as srv.port:
         yield srv
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture

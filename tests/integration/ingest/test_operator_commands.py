@@ -21,7 +21,7 @@ from aiohttp import web
 from services.ingest import cli
 from services.ingest.feeds import load_feeds, parse_feeds
 from shared.settings import ROOT, Settings
-from tests.support.feeds import serve
+from tests.support.feeds import serving
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 REAL_FEEDS = SHARED_DATA / "real-news" / "feeds"
@@ -67,13 +67,8 @@ class Server:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     srv = Server()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", srv.dispatch)
-    runner, srv.port = await serve(app, shutdown_timeout=0.1)
-    try:
+    async with serving(srv.dispatch, shutdown_timeout=0.1) as srv.port:
         yield srv
-    finally:
-        await runner.cleanup()
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:
