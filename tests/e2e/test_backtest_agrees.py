@@ -26,15 +26,14 @@ from bench.workload import generate
 from services.alerting.backtest import Pipeline, Trial, story_index, trial_subscription
 from services.alerting.cli import articles_of, read_story_updates
 from services.alerting.signing import new_secret
-from services.stack.processes import ServiceProcess
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import load_watchlist
-from shared.broker import EmbeddedBroker, free_port
+from shared.broker import EmbeddedBroker
 from shared.records import Alert
 from shared.settings import Settings
 from tests.support.receivers import Receiver
 from tests.support.records import webhook_subscription
-from tests.support.services import service_env
+from tests.support.services import processes, service_env, start_all
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -87,16 +86,10 @@ async def test_backtest_lists_the_alerts_the_pipeline_sends(
     ]
     (tmp_path / "subscriptions.yaml").write_text(yaml.safe_dump({"subscriptions": subs}))
     env = service_env(broker.bootstrap, tmp_path, subscriptions=tmp_path / "subscriptions.yaml")
-    procs = [
-        ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
-        for name in ("tagger", "stories", "alerting")
-    ]
+    procs = list(processes(("tagger", "stories", "alerting"), env, tmp_path).values())
     started = datetime.now(UTC) - timedelta(seconds=1)
     try:
-        for proc in procs:
-            proc.start()
-        for proc in procs:
-            await asyncio.to_thread(proc.wait_ready, 120.0)
+        await start_all(procs)
         replay = await asyncio.to_thread(
             subprocess.run,
             [sys.executable, "-m", "services.ingest", "replay", str(archive), "--interval", "0.01"],

@@ -14,7 +14,6 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import urllib.request
 import zlib
 from html.parser import HTMLParser
@@ -27,12 +26,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.alerting.signing import new_secret
 from services.ingest.replay import load_seeds
-from services.stack.processes import ServiceProcess
-from shared.broker import EmbeddedBroker, free_port
+from shared.broker import EmbeddedBroker
 from shared.settings import ROOT
 from tests.support.receivers import Receiver
 from tests.support.records import webhook_subscription
-from tests.support.services import service_env
+from tests.support.services import processes, replay_seeds, service_env, start_all
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -137,18 +135,11 @@ async def test_page_shows_the_seed_story_its_mentions_and_alert(
                                  receiver.url, receiver.secret)]  # fmt: skip
     (tmp_path / "subscriptions.yaml").write_text(yaml.safe_dump({"subscriptions": subs}))
     env = service_env(broker.bootstrap, tmp_path, subscriptions=tmp_path / "subscriptions.yaml")
-    procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
-             for name in ("tagger", "stories", "alerting", "dashboard")}  # fmt: skip
+    procs = processes(("tagger", "stories", "alerting", "dashboard"), env, tmp_path)
     dashboard = procs["dashboard"]
     try:
-        for proc in procs.values():
-            proc.start()
-        for proc in procs.values():
-            await asyncio.to_thread(proc.wait_ready, 120.0)
-        replay = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.ingest", "replay", env={**os.environ, **env}
-        )
-        assert await replay.wait() == 0, "replay failed"
+        await start_all(procs.values())
+        await replay_seeds(env)
         seeds = load_seeds(ROOT / "seeds")
 
         def seed_story_shown() -> bool:

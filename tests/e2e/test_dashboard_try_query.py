@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import sys
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,12 +25,11 @@ import pytest
 import yaml
 
 from services.alerting.signing import new_secret
-from services.stack.processes import ServiceProcess
 from shared.broker import EmbeddedBroker, free_port
 from shared.settings import ROOT
 from tests.support.receivers import Receiver
 from tests.support.records import webhook_subscription
-from tests.support.services import API_TOKEN, service_env
+from tests.support.services import API_TOKEN, processes, replay_seeds, service_env, start_all
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -147,20 +145,12 @@ async def test_try_a_query_create_it_and_open_a_story(
         },
     )
     ports = {"alerting": alerting_port}
-    procs = {name: ServiceProcess(name, env, ports.get(name) or free_port(),
-                                  tmp_path / f"{name}.log")
-             for name in ("tagger", "stories", "alerting", "dashboard")}  # fmt: skip
+    procs = processes(("tagger", "stories", "alerting", "dashboard"), env, tmp_path, ports)
     dashboard, alerting = procs["dashboard"], procs["alerting"]
     shots = {"preview": tmp_path / "preview.png", "story": tmp_path / "story.png"}
     try:
-        for proc in procs.values():
-            proc.start()
-        for proc in procs.values():
-            await asyncio.to_thread(proc.wait_ready, 120.0)
-        replay = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.ingest", "replay", env={**os.environ, **env}
-        )
-        assert await replay.wait() == 0, "replay failed"
+        await start_all(procs.values())
+        await replay_seeds(env)
 
         def dead_lettered() -> bool:
             alerts = get_json(dashboard.url("/api/alerts"))["alerts"]

@@ -13,14 +13,13 @@ import yaml
 
 from services.alerting.signing import new_secret
 from services.ingest.replay import load_seeds
-from services.stack.processes import ServiceProcess
 from shared.broker import EmbeddedBroker, free_port
 from shared.settings import ROOT
 from tests.support.feeds import feed_app, rss, serve
 from tests.support.kafka import read_articles
 from tests.support.receivers import Receiver
 from tests.support.records import webhook_subscription
-from tests.support.services import scrape, service_env
+from tests.support.services import processes, scrape, service_env, start_all
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -54,15 +53,9 @@ async def test_seed_article_becomes_one_alert(broker: EmbeddedBroker, tmp_path: 
         subscriptions=tmp_path / "subscriptions.yaml",
         feeds=tmp_path / "feeds.yaml",
     )
-    procs = [
-        ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
-        for name in ("tagger", "stories", "alerting", "ingest")
-    ]
+    procs = list(processes(("tagger", "stories", "alerting", "ingest"), env, tmp_path).values())
     try:
-        for proc in procs:
-            proc.start()
-        for proc in procs:
-            await asyncio.to_thread(proc.wait_ready, 120.0)
+        await start_all(procs)
         alerting = procs[2]
 
         def received() -> list[tuple[dict[str, str], dict[str, Any]]]:

@@ -16,11 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -36,13 +34,13 @@ from aiokafka import AIOKafkaProducer
 
 from services.alerting.signing import new_secret
 from services.ingest.replay import load_seeds
-from services.stack.processes import SERVICES, ServiceProcess
+from services.stack.processes import SERVICES
 from shared.broker import EmbeddedBroker, free_port, wait_for_port
 from shared.settings import ROOT
 from tests.support.feeds import rss, serve
 from tests.support.receivers import Receiver
 from tests.support.records import webhook_subscription
-from tests.support.services import service_env
+from tests.support.services import processes, replay_seeds, service_env, start_all
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -206,22 +204,15 @@ async def test_dashboards_and_rules_on_real_prometheus(
         feeds=tmp_path / "feeds.yaml",
         extra={"WIREWATCH_DELIVERY_SCHEDULE_S": "[0.5]"},  # retry /flaky soon
     )
-    procs = {name: ServiceProcess(name, env, free_port(), tmp_path / f"{name}.log")
-             for name in SERVICES}  # fmt: skip
+    procs = processes(SERVICES, env, tmp_path)
     config = scrape_config({n: p.port for n, p in procs.items()},
                            [str(DEPLOY / "prometheus" / "rules" / "wirewatch.yml")])  # fmt: skip
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     prom = Prometheus(tmp_path / "prometheus.yml", tmp_path / "tsdb", tmp_path / "prometheus.log")
     try:
-        for proc in procs.values():
-            proc.start()
         await asyncio.to_thread(wait_for_port, "127.0.0.1", prom.port, 30.0)
-        for proc in procs.values():
-            await asyncio.to_thread(proc.wait_ready, 120.0)
-        replay = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.ingest", "replay", env={**os.environ, **env}
-        )
-        assert await replay.wait() == 0, "replay failed"
+        await start_all(procs.values())
+        await replay_seeds(env)
         await poison(broker.bootstrap)
 
         # Dead letters: one now, one once Prometheus has tagger's series, so the rule's

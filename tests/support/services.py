@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 import json
 import os
+import sys
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,39 @@ def cpu_seconds(pid: int) -> float | None:
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     except (OSError, ValueError, IndexError):
         return None
+
+
+def processes(
+    names: Iterable[str],
+    env: Mapping[str, str],
+    workdir: Path,
+    ports: Mapping[str, int] | None = None,
+) -> dict[str, ServiceProcess]:
+    """Each named service as a process with its production command (not started), on a
+    free port unless ``ports`` names one, logging to ``workdir/NAME.log``."""
+    ports = ports or {}
+    return {
+        name: ServiceProcess(
+            name, dict(env), ports.get(name) or free_port(), workdir / f"{name}.log"
+        )
+        for name in names
+    }
+
+
+async def start_all(procs: Iterable[ServiceProcess], timeout: float = 120.0) -> None:
+    """Start every process, then wait until each answers ``/ready`` (they start together)."""
+    started = [proc.start() for proc in procs]
+    for proc in started:
+        await asyncio.to_thread(proc.wait_ready, timeout)
+
+
+async def replay_seeds(env: Mapping[str, str], *args: str) -> None:
+    """``python -m services.ingest replay ARGS`` (the seeds unless ARGS name archives) into
+    ``env``'s broker; fails the test unless it exits 0."""
+    replay = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.ingest", "replay", *args, env={**os.environ, **env}
+    )
+    assert await replay.wait() == 0, "replay failed"
 
 
 @dataclass
