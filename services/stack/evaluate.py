@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer
 
 from services.stack.processes import ServiceProcess
 from services.stories.archive import ArchiveError, Entry, read
-from services.stories.replay import Replay, baseline, report
+from services.stories.offline import Replay, baseline, report
 from shared import topics
 from shared.broker import EmbeddedBroker, free_port
 from shared.records import StoryUpdate

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from .archive import ArchiveError, read
 from .clustering import StoryIndex
-from .replay import baseline, replay, report
+from .offline import baseline, replay, report
 from .scoring import DORMANT_AFTER, LINK_THRESHOLD, THRESHOLD
 
 __all__ = ["cluster_main"]

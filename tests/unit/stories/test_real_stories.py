@@ -14,7 +14,7 @@ import pytest
 
 from services.stories.archive import Entry, read
 from services.stories.clustering import StoryIndex
-from services.stories.replay import baseline, replay, report
+from services.stories.offline import baseline, replay, report
 from tests.support.shared_data import SHARED_DATA, require
 
 # measured at the defaults: de pairwise 0.687, B-cubed 0.890, alerts/story 2.52;

@@ -10,7 +10,7 @@ import pytest
 
 from services.stories import clustering
 from services.stories.clustering import Limits, StoryIndex
-from services.stories.replay import replay
+from services.stories.offline import replay
 
 from .builders import T0, seed_article, tagged
 

@@ -7,7 +7,7 @@ import pytest
 from services.stories import scoring
 from services.stories.clustering import StoryIndex
 from services.stories.evaluate import alerts_per_story, bcubed, link_scores, pairwise
-from services.stories.replay import baseline, replay, report
+from services.stories.offline import baseline, replay, report
 from shared.settings import Settings
 
 
