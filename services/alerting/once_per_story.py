@@ -138,27 +138,31 @@ def alert_id(sub_id: str, story_id: str, revision: int) -> str:
     return f"alrt_{digest[:32]}"
 
 
+def _fields(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetime) -> dict[str, Any]:
+    """What every alert of ``sub`` about ``update`` says, its why aside."""
+    story, article = update.story, update.article.article
+    return {
+        "id": alert_id(sub.id, story.id, story.revision),
+        "subscription": sub.id,
+        "kind": kind,
+        "story_id": story.id,
+        "story_headline": story.headline,
+        "story_revision": story.revision,
+        "story_size": story.article_count,
+        "article_id": article.id,
+        "article_title": article.title,
+        "article_url": article.url,
+        "published": article.published,
+        "fetched": article.fetched,
+        "created": now,
+    }
+
+
 def count_alert(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetime) -> Alert:
     """An alert with its id, kind, story and article, without the why (not validated):
     for counting and summaries, never for sending."""
-    story, article = update.story, update.article.article
     return Alert.model_construct(
-        id=alert_id(sub.id, story.id, story.revision),
-        subscription=sub.id,
-        kind=kind,
-        story_id=story.id,
-        story_headline=story.headline,
-        story_revision=story.revision,
-        story_size=story.article_count,
-        article_id=article.id,
-        article_title=article.title,
-        article_url=article.url,
-        published=article.published,
-        fetched=article.fetched,
-        entities=(),
-        mentions=(),
-        created=now,
-        held=(),
+        **_fields(sub, update, kind, now), entities=(), mentions=(), held=()
     )
 
 
@@ -176,25 +180,12 @@ def _why(sub: Subscription, update: StoryUpdate) -> tuple[tuple[str, ...], tuple
 
 
 def build_alert(sub: Subscription, update: StoryUpdate, kind: Kind, now: datetime) -> Alert:
-    story, article = update.story, update.article.article
     entities, mentions = _why(sub, update)
     return Alert(
+        **_fields(sub, update, kind, now),
         held=explain(sub.compiled, update).held,
-        id=alert_id(sub.id, story.id, story.revision),
-        subscription=sub.id,
-        kind=kind,
-        story_id=story.id,
-        story_headline=story.headline,
-        story_revision=story.revision,
-        story_size=story.article_count,
-        article_id=article.id,
-        article_title=article.title,
-        article_url=article.url,
-        published=article.published,
-        fetched=article.fetched,
         entities=entities,
         mentions=mentions,
-        created=now,
     )
 
 
