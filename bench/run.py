@@ -3,7 +3,7 @@ subprocess with a time limit, and rewrite BENCHMARKS.md with the machine, the da
 command, its markdown table and the goals beside the figures.
 
     python -m bench.run                     # everything, full sizes
-    python -m bench.run tagging pipeline    # a subset
+    python -m bench.run tagging pipeline    # a subset (the others' sections are kept)
     python -m bench.run --quick             # smaller sizes (smoke test)
     python -m bench.run --quick --no-write  # do not touch BENCHMARKS.md
 
@@ -242,7 +242,30 @@ def _goal_lines(o: Outcome) -> list[str]:
     return lines or [f"Goal: {o.bench.goals}."]
 
 
-def render(outcomes: list[Outcome], info: dict[str, str], quick: bool, started: datetime) -> str:
+def kept_sections(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """From an earlier BENCHMARKS.md: its date and commit, and per benchmark its summary
+    row and its section, so that a subset run keeps the benchmarks it did not run."""
+    date = next(
+        (ln[len("- date: ") :] for ln in text.splitlines() if ln.startswith("- date: ")), "?"
+    )
+    commit = next((ln.split()[2] for ln in text.splitlines() if ln.startswith("- commit ")), "?")
+    rows = {ln.split("|")[1].strip(): ln for ln in text.splitlines() if ln.startswith("| ")}
+    out: dict[str, tuple[str, str]] = {}
+    parts = text.split("\n## ")
+    for part in parts[1:]:
+        name, _, body = part.partition("\n")
+        if name.strip() in rows:
+            out[name.strip()] = (rows[name.strip()], body.strip("\n"))
+    return f"{date}, commit {commit}", out
+
+
+def render(
+    outcomes: list[Outcome],
+    info: dict[str, str],
+    quick: bool,
+    started: datetime,
+    kept: tuple[str, dict[str, tuple[str, str]]] = ("", {}),
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -258,12 +281,24 @@ def render(outcomes: list[Outcome], info: dict[str, str], quick: bool, started: 
         "| benchmark | what | status | time | goal |",
         "|---|---|---|---:|---|",
     ]
-    for o in outcomes:
-        lines.append(
-            f"| {o.bench.name} | {o.bench.what} | {o.status} | {o.seconds:,.0f} s "
-            f"| {o.bench.goals} |"
-        )
-    for o in outcomes:
+    ran = {o.bench.name: o for o in outcomes}
+    when, old = kept
+    for bench in BENCHES:
+        o = ran.get(bench.name)
+        if o is not None:
+            lines.append(
+                f"| {o.bench.name} | {o.bench.what} | {o.status} | {o.seconds:,.0f} s "
+                f"| {o.bench.goals} |"
+            )
+        elif bench.name in old:
+            lines.append(old[bench.name][0])
+    for bench in BENCHES:
+        if bench.name not in ran:
+            if bench.name in old:
+                note = f"*Not re-run by this run: kept from the run of {when}.*"
+                lines += ["", f"## {bench.name}", "", note, "", old[bench.name][1]]
+            continue
+        o = ran[bench.name]
         lines += ["", f"## {o.bench.name}", "", f"`{o.command}`", ""]
         if o.status == "missing":
             lines.append(f"Not run: `{o.bench.script}` does not exist yet.")
@@ -295,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     info = machine()
     outcomes = [run_one(b, args.quick, ROOT / "var" / "bench" / "logs") for b in chosen]
-    text = render(outcomes, info, args.quick, started)
+    kept = kept_sections(args.out.read_text()) if args.names and args.out.exists() else ("", {})
+    text = render(outcomes, info, args.quick, started, kept)
     if args.no_write:
         print(text)
     else:
