@@ -31,9 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.workload import generate
-from services.alerting.backtest import Pipeline, Trial, story_index, trial_subscription
+from services.alerting.backtest import Pipeline, Trial, trial_subscription
 from services.alerting.preview import Recent, run_preview
 from services.ingest.replay import article_from
+from services.stories.stream import index_from
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import load_watchlist
 from shared.records import Article, StoryUpdate
@@ -61,13 +62,13 @@ def bench_backtest(n_articles: int, live: int, runs: int) -> dict[str, object]:
     settings = Settings()
     matcher = Matcher(load_watchlist(settings.watchlist_file))
     items = articles(n_articles * 3 + 4 * live)
-    cut = warm(Pipeline(matcher, story_index(settings), WALL), items, live)
+    cut = warm(Pipeline(matcher, index_from(settings), WALL), items, live)
     timed = items[cut : cut + n_articles]
     tagged = [matcher.tag(a) for a in timed]
     core_rates, full_rates, alerts, live_at = [], [], 0, 0
     for _ in range(runs):
         # baseline: the stories core alone, on the same tagged articles
-        base = Pipeline(matcher, story_index(settings), WALL)
+        base = Pipeline(matcher, index_from(settings), WALL)
         warm(base, items, live)
         gc.collect()
         t0 = time.process_time()
@@ -75,7 +76,7 @@ def bench_backtest(n_articles: int, live: int, runs: int) -> dict[str, object]:
             base.index.assign(t, base.stream_time(t.article.lang, t.article.published))
         core_rates.append(len(tagged) / (time.process_time() - t0))
         # the whole backtest: tagger step, stories step, matching, policy
-        pipeline = Pipeline(matcher, story_index(settings), WALL)
+        pipeline = Pipeline(matcher, index_from(settings), WALL)
         warm(pipeline, items, live)
         trial = Trial(trial_subscription(QUERY))
         live_at = len(pipeline.index)
@@ -116,7 +117,7 @@ def fill_day(updates: list[StoryUpdate], n: int, now: datetime) -> Recent:
 def bench_preview(day_updates: int, runs: int) -> dict[str, object]:
     settings = Settings()
     matcher = Matcher(load_watchlist(settings.watchlist_file))
-    pipeline = Pipeline(matcher, story_index(settings), WALL)
+    pipeline = Pipeline(matcher, index_from(settings), WALL)
     pool = [u for u, _ in pipeline.run(articles(min(day_updates, 8_000)))]
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.process_time()

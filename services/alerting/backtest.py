@@ -28,10 +28,9 @@ from services.alerting.explain import explain
 from services.alerting.index import SubscriptionIndex
 from services.alerting.subscriptions import Subscription, validate
 from services.stories.clustering import StoryIndex
-from services.stories.stream import StreamClock, index_from, repeat_update
+from services.stories.stream import StreamClock, repeat_update
 from services.tagger.matcher import Matcher
 from shared.records import Alert, Article, Digest, StoryUpdate, TaggedArticle
-from shared.settings import Settings
 
 __all__ = [
     "Miss",
@@ -39,7 +38,6 @@ __all__ = [
     "Pipeline",
     "Summary",
     "Trial",
-    "story_index",
     "summarize",
     "trial_subscription",
 ]
@@ -68,11 +66,6 @@ def trial_subscription(
     if digest_minutes is not None:
         raw["digest_minutes"] = digest_minutes
     return validate(raw)
-
-
-def story_index(settings: Settings) -> StoryIndex:
-    """The ``StoryIndex`` the stories worker runs (``services/stories/stream.py``)."""
-    return index_from(settings)
 
 
 class Pipeline:

@@ -27,12 +27,12 @@ from services.alerting.backtest import (
     Outcome,
     Pipeline,
     Trial,
-    story_index,
     summarize,
     trial_subscription,
 )
 from services.alerting.explain import describe
 from services.alerting.subscriptions import SubscriptionError
+from services.stories.stream import index_from
 from shared import kafka, topics
 from shared import settings as settings_mod
 from shared.records import Alert, Article, Digest, StoryUpdate, ValidationError
@@ -251,7 +251,7 @@ def run(
         except WatchlistError as exc:
             print(f"backtest: {exc}", file=sys.stderr)
             return 2
-        pipeline = Pipeline(matcher, story_index(settings), wall)
+        pipeline = Pipeline(matcher, index_from(settings), wall)
         updates: Iterable[tuple[StoryUpdate, datetime]] = pipeline.run(
             articles_of(args.archives, wall)
         )

@@ -23,9 +23,10 @@ import pytest
 import yaml
 
 from bench.workload import generate
-from services.alerting.backtest import Pipeline, Trial, story_index, trial_subscription
+from services.alerting.backtest import Pipeline, Trial, trial_subscription
 from services.alerting.cli import articles_of, read_story_updates
 from services.alerting.signing import new_secret
+from services.stories.stream import index_from
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import load_watchlist
 from shared.broker import EmbeddedBroker
@@ -67,7 +68,7 @@ async def test_backtest_lists_the_alerts_the_pipeline_sends(
     sub = trial_subscription(QUERY, sub_id=SUB_ID, every_articles=EVERY)
     pipeline = Pipeline(
         Matcher(load_watchlist(settings.watchlist_file)),
-        story_index(settings),
+        index_from(settings),
         datetime.now(UTC),
     )
     trial = Trial(sub)

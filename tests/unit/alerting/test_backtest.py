@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from services.alerting import once_per_story
-from services.alerting.backtest import Outcome, Pipeline, Trial, story_index, trial_subscription
+from services.alerting.backtest import Outcome, Pipeline, Trial, trial_subscription
 from services.alerting.cli import _parser, articles_of, run
 from services.alerting.explain import explain
 from services.alerting.subscriptions import SubscriptionError
 from services.stack.console import line
+from services.stories.stream import index_from
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import load_watchlist
 from shared.records import Alert, Digest
@@ -37,7 +38,7 @@ def matcher(settings: Settings) -> Matcher:
 
 def backtest(matcher: Matcher, settings: Settings, query: str, **policy_: object) -> list[Outcome]:
     sub = trial_subscription(query, **policy_)  # type: ignore[arg-type]
-    pipeline = Pipeline(matcher, story_index(settings), WALL)
+    pipeline = Pipeline(matcher, index_from(settings), WALL)
     trial = Trial(sub, digest_unit_s=settings.digest_unit_s)
     return list(trial.run(pipeline.run(articles_of([SEEDS], WALL))))
 
@@ -87,7 +88,7 @@ def test_an_article_seen_twice_is_answered_with_its_revision(
     matcher: Matcher, settings: Settings
 ) -> None:
     articles = list(articles_of([SEEDS], WALL))
-    pipeline = Pipeline(matcher, story_index(settings), WALL)
+    pipeline = Pipeline(matcher, index_from(settings), WALL)
     updates = list(pipeline.run([*articles, articles[0]]))
     first, again = updates[0][0], updates[-1][0]
     assert (again.story.id, again.story.revision, again.is_new) == (first.story.id, 1, True)
@@ -115,7 +116,7 @@ QUERIES = [
 def test_explain_agrees_with_the_index(matcher: Matcher, settings: Settings, query: str) -> None:
     sub = trial_subscription(query)
     trial = Trial(sub)
-    pipeline = Pipeline(matcher, story_index(settings), WALL)
+    pipeline = Pipeline(matcher, index_from(settings), WALL)
     seen = 0
     for update, _ in pipeline.run(articles_of([SEEDS], WALL)):
         why = explain(sub.compiled, update)
@@ -189,7 +190,7 @@ def test_a_jsonl_archive(tmp_path: Path, matcher: Matcher, settings: Settings) -
         },
     ]
     archive.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    pipeline = Pipeline(matcher, story_index(settings), WALL)
+    pipeline = Pipeline(matcher, index_from(settings), WALL)
     trial = Trial(trial_subscription("@elon_musk AND @sam_altman"))
     outcomes = list(trial.run(pipeline.run(articles_of([archive], WALL))))
     assert [

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.alerting.backtest import Pipeline, story_index, trial_subscription
+from services.alerting.backtest import Pipeline, trial_subscription
 from services.alerting.explain import describe, explain
 from services.alerting.index import SubscriptionIndex
 from services.alerting.query import parse
 from services.ingest.replay import load_archive
+from services.stories.stream import index_from
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import load_watchlist
 from shared.records import StoryUpdate
@@ -123,7 +124,7 @@ def random_query(rng: random.Random, depth: int = 0) -> str:
 def devstream_updates() -> list[StoryUpdate]:
     settings = Settings()
     pipeline = Pipeline(
-        Matcher(load_watchlist(settings.watchlist_file)), story_index(settings), WALL
+        Matcher(load_watchlist(settings.watchlist_file)), index_from(settings), WALL
     )
     articles = load_archive(ROOT / "tests" / "data" / "stories" / "devstream.jsonl", WALL)
     return [u for u, _ in pipeline.run(articles)]

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.alerting.api import ROUTES, ApiRequest, SubscriptionsApi
-from services.alerting.backtest import Pipeline, Trial, story_index, trial_subscription
+from services.alerting.backtest import Pipeline, Trial, trial_subscription
 from services.alerting.cli import articles_of
 from services.alerting.preview import LEAD, Recent, run_preview
 from services.alerting.store import SubscriptionStore
 from services.alerting.subscriptions import Subscription
+from services.stories.stream import index_from
 from services.tagger.matcher import Matcher
 from services.tagger.watchlist import load_watchlist
 from shared.records import StoryUpdate
@@ -28,9 +29,7 @@ PREVIEW = next(r for r in ROUTES if r.handler == "preview")
 @pytest.fixture(scope="module")
 def seed_updates() -> list[StoryUpdate]:
     settings = Settings()
-    pipeline = Pipeline(
-        Matcher(load_watchlist(settings.watchlist_file)), story_index(settings), NOW
-    )
+    pipeline = Pipeline(Matcher(load_watchlist(settings.watchlist_file)), index_from(settings), NOW)
     return [u for u, _ in pipeline.run(articles_of([ROOT / "seeds"], NOW))]
 
 
