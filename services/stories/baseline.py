@@ -33,7 +33,6 @@ class _Story:
     lang: str
     last_seen: datetime
     counts: dict[str, int] = field(default_factory=dict)
-    size: int = 0
 
 
 class TfidfBaseline:
@@ -46,6 +45,7 @@ class TfidfBaseline:
         self._postings: dict[tuple[str, str], set[str]] = {}  # (lang, term) → story ids
         self._df: dict[tuple[str, str], int] = {}
         self._docs: dict[str, int] = {}
+        self._founded = 0
 
     def assign(self, tagged: TaggedArticle) -> tuple[str, bool]:
         """The story id of ``tagged`` and whether it founded that story."""
@@ -67,13 +67,12 @@ class TfidfBaseline:
                 best, best_score = story, score
         is_new = best is None or best_score < self.threshold
         if best is None or is_new:
-            best = _Story(id=f"b{len(self._docs)}-{sum(self._docs.values())}", lang=lang,
-                          last_seen=now)  # fmt: skip
+            self._founded += 1
+            best = _Story(id=f"b{self._founded}", lang=lang, last_seen=now)
             self._stories[best.id] = best
         for word in words:
             best.counts[word] = best.counts.get(word, 0) + 1
             self._postings.setdefault((lang, word), set()).add(best.id)
-        best.size += 1
         best.last_seen = max(best.last_seen, now)
         return best.id, is_new
 
